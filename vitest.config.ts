@@ -1,6 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  resolve: {
+    // Yoga loads graphql's CommonJS build and our ESM imports would get the ESM one: two
+    // copies break `instanceof GraphQLError`. Point every import at one copy, as Node does.
+    alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     // Integration suites each start a server and a fresh database; two cores run two at once.
