@@ -1,0 +1,150 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { type AuthSource, resolveAuth } from './auth/dev-secret.ts';
+import { type AuthUser, bearerToken, type TokenVerifier } from './auth/jwt.ts';
+import type { Config } from './config.ts';
+import { type Database, openDatabase } from './db/client.ts';
+import { applyPendingMigrations, listPendingMigrations } from './db/migrations.ts';
+import { useOperationalEndpoints, yogaHealthCheckEndpoint } from './observability/health.ts';
+import { createLogger, createYogaLogger, type Logger } from './observability/logger.ts';
+import { createErrorMasker } from './observability/mask-errors.ts';
+import { createMetrics, useHttpMetrics } from './observability/metrics.ts';
+import { useRequestErrorStatus } from './observability/request-errors.ts';
+import { requestIdOf, useRequestId } from './observability/request-id.ts';
+import type { Context, Services } from './schema/context.ts';
+import { schema } from './schema/index.ts';
+
+export interface App {
+  yoga: YogaServerInstance<Record<string, never>, Context>;
+  services: Services;
+  database: Database;
+  /** How tokens are verified, and the HS256 secret when there is one (to print a dev token). */
+  auth: { source: AuthSource; secret: string | null };
+  /** Listens on `port` (0 picks a free one) and resolves with the address. */
+  start(port?: number): Promise<{ port: number; url: string }>;
+  /** Stops accepting requests, lets in-flight ones finish, then closes the database. */
+  stop(): Promise<void>;
+}
+
+export interface AppOptions {
+  logger?: Logger;
+}
+
+/** Grace period for in-flight requests on stop before their sockets are closed. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+export async function buildApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    if (config.migrateOnStart) {
+      const { applied } = await applyPendingMigrations(database, logger);
+      if (applied.length > 0) logger.info({ applied }, 'applied database migrations');
+    }
+    const auth = await resolveAuth(config, {
+      onKeySetUnavailable: (err) => logger.warn({ err }, 'JWKS endpoint unavailable'),
+    });
+    const services: Services = { prisma: database.prisma, config, logger };
+    const yoga = createYogaServer(services, database, auth.verifier);
+    const authInfo = { source: auth.source, secret: auth.secret };
+    return {
+      yoga,
+      services,
+      database,
+      auth: authInfo,
+      ...lifecycle(yoga, database, config, logger),
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+
+function createYogaServer(services: Services, database: Database, verifier: TokenVerifier) {
+  const metrics = createMetrics();
+  return createYoga<Record<string, never>, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    // Yoga's own /health answers any method with an empty body; ours reports JSON and 405s.
+    healthCheckEndpoint: yogaHealthCheckEndpoint,
+    landingPage: false,
+    graphiql: { title: 'Converge', defaultQuery: '{ me workspaces { id name role cursor } }' },
+    logging: createYogaLogger(services.logger),
+    maskedErrors: { maskError: createErrorMasker(services.logger) },
+    plugins: [
+      useRequestId(),
+      useHttpMetrics(metrics),
+      useRequestErrorStatus(),
+      useOperationalEndpoints({
+        metrics,
+        logger: services.logger,
+        readiness: () => readiness(database),
+      }),
+    ],
+    context: async ({ request }): Promise<Context> => ({
+      services,
+      user: await authenticate(request, verifier),
+      requestId: requestIdOf(request),
+    }),
+  });
+}
+
+async function authenticate(request: Request, verifier: TokenVerifier): Promise<AuthUser | null> {
+  const token = bearerToken(request.headers.get('authorization'));
+  return token === null ? null : verifier.verify(token);
+}
+
+async function readiness(database: Database) {
+  const databaseCheck = await database.ping().then(
+    () => ({ ok: true }),
+    () => ({ ok: false, detail: 'unreachable' }),
+  );
+  if (!databaseCheck.ok) return { ready: false, checks: { database: databaseCheck } };
+  const pending = await listPendingMigrations(database);
+  const migrations =
+    pending.length === 0 ? { ok: true } : { ok: false, detail: `${pending.length} pending` };
+  return { ready: migrations.ok, checks: { database: databaseCheck, migrations } };
+}
+
+function lifecycle(
+  yoga: YogaServerInstance<Record<string, never>, Context>,
+  database: Database,
+  config: Config,
+  logger: Logger,
+): Pick<App, 'start' | 'stop'> {
+  let server: Server | null = null;
+  let stopped = false;
+  return {
+    start: (port = config.port) =>
+      new Promise((resolve, reject) => {
+        const listening = createServer(yoga);
+        listening.once('error', reject);
+        listening.listen(port, config.host, () => {
+          server = listening;
+          const { port: actualPort } = listening.address() as AddressInfo;
+          const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+          resolve({ port: actualPort, url: `http://${host}:${actualPort}` });
+        });
+      }),
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      if (server) await closeServer(server, logger);
+      await yoga.dispose();
+      await database.close();
+    },
+  };
+}
+
+async function closeServer(server: Server, logger: Logger): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const grace = setTimeout(() => {
+    logger.warn('closing connections still open after the shutdown grace period');
+    server.closeAllConnections();
+  }, SHUTDOWN_GRACE_MS);
+  grace.unref();
+  await closed;
+  clearTimeout(grace);
+}

@@ -1,0 +1,25 @@
+import type { AuthUser } from '../auth/jwt.ts';
+import type { Config } from '../config.ts';
+import type { PrismaClient } from '../db/generated/prisma/client.ts';
+import { unauthenticated } from '../errors.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Actor } from '../sync/types.ts';
+
+/** Long-lived services shared by every request. */
+export interface Services {
+  prisma: PrismaClient;
+  config: Config;
+  logger: Logger;
+}
+
+export interface Context {
+  services: Services;
+  /** Null for anonymous requests; a bad token never gets this far (UNAUTHENTICATED). */
+  user: AuthUser | null;
+  requestId: string;
+}
+
+export function requireUser(context: Context): Actor {
+  if (!context.user) throw unauthenticated();
+  return context.user;
+}

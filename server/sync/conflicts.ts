@@ -1,0 +1,268 @@
+import {
+  type Conflict,
+  type ConflictStatus,
+  type EntityType,
+  Prisma,
+  type PrismaClient,
+} from '../db/generated/prisma/client.ts';
+import { badUserInput, ConvergeError, ErrorCode, forbidden } from '../errors.ts';
+import { columnOfPatchField, entityDescriptors, readFieldMeta, toJsonValue } from './entities.ts';
+import { formatHlc } from './hlc.ts';
+import { applyCounterDelta, applyTagOps, tagStatesFromList, visibleTags } from './merge/index.ts';
+import type { Actor, CommittedChange, SyncEntity } from './types.ts';
+import {
+  validateCommentPatch,
+  validateEntityId,
+  validateProjectPatch,
+  validateTaskPatch,
+} from './validation.ts';
+import { type FieldChanges, WorkspaceWriter } from './workspace-writer.ts';
+import { requireAccess } from './workspaces.ts';
+
+export const MAX_CONFLICT_PAGE = 500;
+export type ConflictChoice = 'SERVER' | 'LOCAL' | 'CUSTOM';
+
+export interface ListConflictsRequest {
+  workspaceId: string;
+  status: ConflictStatus | null | undefined;
+  first: number;
+  after: string | null | undefined;
+}
+
+/** Conflicts oldest first; `after` is the id of the last conflict of the previous page. */
+export async function listConflicts(
+  prisma: PrismaClient,
+  actor: Actor,
+  request: ListConflictsRequest,
+): Promise<Conflict[]> {
+  if (!Number.isInteger(request.first) || request.first < 1 || request.first > MAX_CONFLICT_PAGE) {
+    throw badUserInput(`first must be between 1 and ${MAX_CONFLICT_PAGE}`, { field: 'first' });
+  }
+  await requireAccess(prisma, actor, request.workspaceId, 'read');
+  const where = {
+    workspaceId: request.workspaceId,
+    ...(request.status ? { status: request.status } : {}),
+  };
+  const after = request.after
+    ? await conflictPosition(prisma, request.workspaceId, request.after)
+    : null;
+  return prisma.conflict.findMany({
+    where: after
+      ? {
+          ...where,
+          OR: [
+            { createdAt: { gt: after.createdAt } },
+            { createdAt: after.createdAt, id: { gt: after.id } },
+          ],
+        }
+      : where,
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    take: request.first,
+  });
+}
+
+async function conflictPosition(prisma: PrismaClient, workspaceId: string, id: string) {
+  const position = validateEntityId(id)
+    ? null
+    : await prisma.conflict.findFirst({
+        where: { id, workspaceId },
+        select: { id: true, createdAt: true },
+      });
+  if (!position)
+    throw badUserInput('Invalid after: pass the id of a conflict from the previous page', {
+      field: 'after',
+    });
+  return position;
+}
+
+export interface ResolveConflictRequest {
+  id: string;
+  choice: ConflictChoice;
+  /** The value for CUSTOM: a field value, or for `_deleted` conflicts a patch object. */
+  value: unknown;
+}
+
+export interface ResolveConflictResult {
+  conflict: Conflict;
+  committed: CommittedChange[];
+}
+
+/**
+ * resolveConflict (DESIGN.md section 4): allowed to ADMINs and to the EDITOR whose change
+ * opened the conflict. The resolution is an applied change of its own (new version, change
+ * log row), so every replica learns the outcome through the normal sync path.
+ */
+export async function resolveConflict(
+  prisma: PrismaClient,
+  actor: Actor,
+  request: ResolveConflictRequest,
+  now: () => Date = () => new Date(),
+): Promise<ResolveConflictResult> {
+  if (validateEntityId(request.id)) throw badUserInput('Invalid conflict id', { field: 'id' });
+  const conflict = await prisma.conflict.findUnique({ where: { id: request.id } });
+  if (!conflict) throw new ConvergeError(ErrorCode.NOT_FOUND, 'No such conflict');
+  const role = await requireAccess(prisma, actor, conflict.workspaceId, 'read');
+  if (role === 'VIEWER' || (role === 'EDITOR' && conflict.actorId !== actor.userId)) {
+    throw forbidden('Only an ADMIN or the editor whose change opened it may resolve a conflict');
+  }
+  if (request.choice === 'CUSTOM' && request.value === undefined) {
+    throw badUserInput('CUSTOM needs a value', { field: 'value' });
+  }
+
+  return prisma.$transaction(async (tx) => {
+    const writer = await WorkspaceWriter.open(tx, conflict.workspaceId, now());
+    if (!writer) throw forbidden('You are not a member of this workspace');
+    const current = await tx.conflict.findUniqueOrThrow({ where: { id: conflict.id } });
+    if (current.status === 'RESOLVED')
+      throw badUserInput('This conflict is already resolved', { field: 'id' });
+    await writer.load(conflict.entityType, [conflict.entityId]);
+    const entity = writer.get(conflict.entityType, conflict.entityId);
+    if (!entity)
+      throw new ConvergeError(ErrorCode.NOT_FOUND, 'The conflicting entity no longer exists');
+
+    const resolution = resolutionOf(conflict, entity, request);
+    writer.record({
+      type: conflict.entityType,
+      row: resolution.row,
+      op: 'UPDATE',
+      changes: resolution.changes,
+      actorId: actor.userId,
+      clientId: null,
+      mutationId: null,
+    });
+    await writer.flush();
+    const resolved = await tx.conflict.update({
+      where: { id: conflict.id },
+      data: {
+        status: 'RESOLVED',
+        resolution: toJsonValue(resolution.value) ?? Prisma.DbNull,
+        resolvedAt: writer.now,
+        resolvedBy: actor.userId,
+      },
+    });
+    return { conflict: resolved, committed: writer.committed };
+  });
+}
+
+interface Resolution {
+  row: SyncEntity;
+  changes: FieldChanges;
+  value: unknown;
+}
+
+function resolutionOf(
+  conflict: Conflict,
+  entity: SyncEntity,
+  request: ResolveConflictRequest,
+): Resolution {
+  const stamp = { hlc: formatHlc(Date.now(), 0), clientId: '' };
+  const version = entity.version + 1;
+  const meta = readFieldMeta(entity);
+  const before = entity as unknown as Record<string, unknown>;
+  const values: Record<string, unknown> = {};
+
+  if (conflict.field === '_deleted') {
+    if (request.choice === 'SERVER') return unchanged(entity, version, 'deleted', before.deleted);
+    const patch = decodePatch(
+      conflict.entityType,
+      request.choice === 'LOCAL' ? conflict.localValue : request.value,
+    );
+    values.deleted = false;
+    applyPlainPatch(conflict.entityType, before, patch, values, stamp);
+  } else {
+    const chosen =
+      request.choice === 'SERVER'
+        ? before[conflict.field]
+        : decodeFieldValue(
+            conflict.entityType,
+            conflict.field,
+            request.choice === 'LOCAL' ? conflict.localValue : request.value,
+          );
+    values[conflict.field] = chosen;
+  }
+  const changes: FieldChanges = {};
+  for (const [field, value] of Object.entries(values)) {
+    changes[field] = { old: toJsonValue(before[field]), new: toJsonValue(value) };
+    if (field !== 'deleted') meta.fields[field] = { version, ...stamp };
+  }
+  const value =
+    conflict.field === '_deleted'
+      ? request.choice === 'LOCAL'
+        ? conflict.localValue
+        : request.value
+      : values[conflict.field];
+  return {
+    row: { ...entity, ...values, version, fieldMeta: meta } as unknown as SyncEntity,
+    changes,
+    value,
+  };
+}
+
+function unchanged(entity: SyncEntity, version: number, field: string, value: unknown): Resolution {
+  return {
+    row: { ...entity, version } as SyncEntity,
+    changes: { [field]: { old: toJsonValue(value), new: toJsonValue(value) } },
+    value: true,
+  };
+}
+
+const validators = {
+  PROJECT: validateProjectPatch,
+  TASK: validateTaskPatch,
+  COMMENT: validateCommentPatch,
+};
+
+/** A JSON value from a conflict or a client, checked exactly as a patch of that field would be. */
+function decodeFieldValue(type: EntityType, field: string, raw: unknown): unknown {
+  return decodePatch(type, { [field]: raw })[field];
+}
+
+function decodePatch(type: EntityType, raw: unknown): Record<string, unknown> {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw badUserInput('value must be an object of patch fields', { field: 'value' });
+  }
+  const patch: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
+  if (typeof patch.dueAt === 'string') patch.dueAt = new Date(patch.dueAt);
+  const allowed = new Set([
+    ...entityDescriptors[type].dataFields,
+    'tagsAdd',
+    'tagsRemove',
+    'timeSpentDelta',
+  ]);
+  const unknownField = Object.keys(patch).find(
+    (field) => !allowed.has(field) || field === 'tags' || field === 'timeSpentMinutes',
+  );
+  if (unknownField)
+    throw badUserInput(`value has an unknown field ${unknownField}`, { field: 'value' });
+  const problem = validators[type](patch, 'update');
+  if (problem) throw badUserInput(`value: ${problem.field} ${problem.message}`, { field: 'value' });
+  return patch;
+}
+
+/** Applies a patch as plain writes: a resolution is a decision, not another merge. */
+function applyPlainPatch(
+  type: EntityType,
+  before: Record<string, unknown>,
+  patch: Record<string, unknown>,
+  values: Record<string, unknown>,
+  stamp: { hlc: string; clientId: string },
+): void {
+  for (const [field, value] of Object.entries(patch)) {
+    if (value === undefined || field === 'tagsAdd' || field === 'tagsRemove') continue;
+    if (field === 'timeSpentDelta')
+      values.timeSpentMinutes = applyCounterDelta(
+        before.timeSpentMinutes as number,
+        value as number,
+      );
+    else values[columnOfPatchField(field)] = value;
+  }
+  if (type === 'TASK' && (patch.tagsAdd || patch.tagsRemove)) {
+    const states = tagStatesFromList(before.tags as string[], { hlc: '0:0', clientId: '' });
+    const result = applyTagOps(
+      states,
+      { add: (patch.tagsAdd as string[]) ?? [], remove: (patch.tagsRemove as string[]) ?? [] },
+      stamp,
+    );
+    values.tags = visibleTags(result.states);
+  }
+}

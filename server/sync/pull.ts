@@ -1,0 +1,107 @@
+import type { EntityType, PrismaClient } from '../db/generated/prisma/client.ts';
+import { badUserInput } from '../errors.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import type { Actor, EntityRowOf, SyncEntity } from './types.ts';
+import { validateEntityId } from './validation.ts';
+import { requireAccess } from './workspaces.ts';
+
+export const MAX_PULL_LIMIT = 1000;
+const ALL_TYPES: readonly EntityType[] = ['PROJECT', 'TASK', 'COMMENT'];
+
+export interface ChangesSinceRequest {
+  workspaceId: string;
+  cursor: string | null | undefined;
+  limit: number;
+  types: readonly EntityType[] | null | undefined;
+}
+
+export interface ChangeBatch {
+  entities: SyncEntity[];
+  cursor: string;
+  hasMore: boolean;
+}
+
+/**
+ * changesSince (DESIGN.md section 4): the latest state of every entity whose seq is after
+ * the cursor, in seq order.
+ *
+ * Why pages never skip a change: the workspace counter is read first, and only rows with
+ * seq <= that watermark are returned. The counter is committed in the same transaction as
+ * the rows it numbers and writers commit in seq order (workspace lock), so every change up
+ * to the watermark is already visible to the queries that follow, whatever their snapshot.
+ * A change committing meanwhile has a higher seq and is picked up by the next call.
+ */
+export async function changesSince(
+  prisma: PrismaClient,
+  actor: Actor,
+  request: ChangesSinceRequest,
+): Promise<ChangeBatch> {
+  if (!Number.isInteger(request.limit) || request.limit < 1 || request.limit > MAX_PULL_LIMIT) {
+    throw badUserInput(`limit must be between 1 and ${MAX_PULL_LIMIT}`, { field: 'limit' });
+  }
+  const after = decodeCursor(request.cursor);
+  await requireAccess(prisma, actor, request.workspaceId, 'read');
+  const workspace = await prisma.workspace.findUniqueOrThrow({
+    where: { id: request.workspaceId },
+    select: { seq: true },
+  });
+  const watermark = workspace.seq;
+  if (after >= watermark)
+    return { entities: [], cursor: encodeCursor(Math.max(after, watermark)), hasMore: false };
+
+  const types = request.types && request.types.length > 0 ? [...new Set(request.types)] : ALL_TYPES;
+  const window = { workspaceId: request.workspaceId, after, watermark, take: request.limit + 1 };
+  const pages = await Promise.all(types.map((type) => readPage(prisma, type, window)));
+  const ordered = pages.flat().sort((a, b) => a.seq - b.seq);
+  const hasMore = ordered.length > request.limit;
+  const entities = ordered.slice(0, request.limit);
+  const last = entities.at(-1);
+  // A full page continues after its last entity; a final page has seen everything up to the watermark.
+  const cursor = encodeCursor(hasMore && last ? last.seq : watermark);
+  return { entities, cursor, hasMore };
+}
+
+interface PageWindow {
+  workspaceId: string;
+  after: number;
+  watermark: number;
+  take: number;
+}
+
+function readPage(
+  prisma: PrismaClient,
+  type: EntityType,
+  window: PageWindow,
+): Promise<SyncEntity[]> {
+  const query = {
+    where: { workspaceId: window.workspaceId, seq: { gt: window.after, lte: window.watermark } },
+    orderBy: { seq: 'asc' as const },
+    take: window.take,
+  };
+  if (type === 'PROJECT') return prisma.project.findMany(query);
+  if (type === 'TASK') return prisma.task.findMany(query);
+  return prisma.comment.findMany(query);
+}
+
+/**
+ * One entity by id, tombstones included. Unknown ids answer null; an entity of a workspace
+ * the caller does not belong to is FORBIDDEN, as for any other request into that workspace.
+ */
+export async function getEntity<T extends EntityType>(
+  prisma: PrismaClient,
+  actor: Actor,
+  type: T,
+  id: string,
+): Promise<EntityRowOf<T> | null> {
+  if (validateEntityId(id)) return null;
+  const where = { where: { id } };
+  const entity =
+    type === 'PROJECT'
+      ? await prisma.project.findUnique(where)
+      : type === 'TASK'
+        ? await prisma.task.findUnique(where)
+        : await prisma.comment.findUnique(where);
+  if (!entity) return null;
+  await requireAccess(prisma, actor, entity.workspaceId, 'read');
+  return entity as EntityRowOf<T>;
+}

@@ -1,0 +1,262 @@
+import { randomUUID } from 'node:crypto';
+import { type Conflict, type EntityType, Prisma } from '../db/generated/prisma/client.ts';
+import { entityKey, toJsonValue } from './entities.ts';
+import type { CommittedChange, SyncEntity } from './types.ts';
+
+type Tx = Prisma.TransactionClient;
+
+/** Old and new value of each field a change wrote, as stored in the change log. */
+export type FieldChanges = Record<
+  string,
+  { old: Prisma.InputJsonValue | null; new: Prisma.InputJsonValue | null }
+>;
+
+interface TrackedRow {
+  type: EntityType;
+  row: SyncEntity;
+  state: 'clean' | 'created' | 'updated';
+}
+
+export interface RecordedChange {
+  type: EntityType;
+  row: SyncEntity;
+  op: 'CREATE' | 'UPDATE' | 'DELETE';
+  changes: FieldChanges;
+  actorId: string;
+  clientId: string | null;
+  mutationId: string | null;
+}
+
+export interface NewConflict {
+  entityType: EntityType;
+  entityId: string;
+  field: string;
+  baseValue: unknown;
+  localValue: unknown;
+  serverValue: unknown;
+  actorId: string;
+  clientId: string | null;
+  mutationId: string | null;
+}
+
+/**
+ * One write transaction on one workspace. Opening it takes the workspace row lock, which
+ * serialises writers of the workspace so that sequence order equals commit order (DESIGN.md
+ * section 3). Changes are applied to rows held in memory and written in bulk by `flush()`,
+ * so a batch costs a handful of statements rather than several per change.
+ */
+export class WorkspaceWriter {
+  readonly committed: CommittedChange[] = [];
+  readonly openedConflicts: Conflict[] = [];
+  private readonly rows = new Map<string, TrackedRow>();
+  private readonly log: Prisma.ChangeLogCreateManyInput[] = [];
+  private readonly mutations: Prisma.AppliedMutationCreateManyInput[] = [];
+  private readonly startSeq: number;
+
+  private constructor(
+    private readonly tx: Tx,
+    readonly workspaceId: string,
+    private seq: number,
+    readonly now: Date,
+  ) {
+    this.startSeq = seq;
+  }
+
+  /** Locks the workspace row; null when the workspace does not exist. */
+  static async open(
+    tx: Tx,
+    workspaceId: string,
+    now = new Date(),
+  ): Promise<WorkspaceWriter | null> {
+    const locked = await tx.$queryRaw<{ seq: number }[]>`
+      SELECT "seq" FROM "Workspace" WHERE "id" = ${workspaceId} FOR UPDATE`;
+    const first = locked[0];
+    return first ? new WorkspaceWriter(tx, workspaceId, Number(first.seq), now) : null;
+  }
+
+  get currentSeq(): number {
+    return this.seq;
+  }
+
+  /** Loads rows by id whatever their workspace, so callers can tell WRONG_WORKSPACE from NOT_FOUND. */
+  async load(type: EntityType, ids: Iterable<string>): Promise<void> {
+    const missing = [...new Set(ids)].filter((id) => !this.rows.has(entityKey(type, id)));
+    if (missing.length === 0) return;
+    const found = await findRows(this.tx, type, missing);
+    for (const row of found) this.rows.set(entityKey(type, row.id), { type, row, state: 'clean' });
+  }
+
+  get(type: EntityType, id: string): SyncEntity | undefined {
+    return this.rows.get(entityKey(type, id))?.row;
+  }
+
+  /** Records an applied change: takes the next sequence number and logs old and new values. */
+  record(change: RecordedChange): SyncEntity {
+    this.seq += 1;
+    const row = { ...change.row, seq: this.seq, updatedAt: this.now } as SyncEntity;
+    const key = entityKey(change.type, row.id);
+    const previous = this.rows.get(key);
+    // A row created earlier in this batch is still inserted once, with its final state.
+    const state = !previous || previous.state === 'created' ? 'created' : 'updated';
+    this.rows.set(key, { type: change.type, row, state });
+    this.log.push({
+      workspaceId: this.workspaceId,
+      seq: this.seq,
+      entityType: change.type,
+      entityId: row.id,
+      op: change.op,
+      changes: change.changes,
+      version: row.version,
+      actorId: change.actorId,
+      clientId: change.clientId,
+      mutationId: change.mutationId,
+      createdAt: this.now,
+    });
+    this.committed.push({
+      workspaceId: this.workspaceId,
+      seq: this.seq,
+      entityType: change.type,
+      op: change.op,
+      changedFields: Object.keys(change.changes),
+      actorId: change.actorId,
+      clientId: change.clientId,
+      entity: row,
+    });
+    return row;
+  }
+
+  recordMutation(input: {
+    clientId: string;
+    mutationId: string;
+    userId: string;
+    entityType: EntityType;
+    entityId: string;
+  }): void {
+    this.mutations.push({ ...input, workspaceId: this.workspaceId, createdAt: this.now });
+  }
+
+  openConflict(input: NewConflict): Conflict {
+    const conflict: Conflict = {
+      id: randomUUID(),
+      workspaceId: this.workspaceId,
+      entityType: input.entityType,
+      entityId: input.entityId,
+      field: input.field,
+      baseValue: toJsonValue(input.baseValue) as Prisma.JsonValue,
+      localValue: toJsonValue(input.localValue) as Prisma.JsonValue,
+      serverValue: toJsonValue(input.serverValue) as Prisma.JsonValue,
+      status: 'OPEN',
+      resolution: null,
+      actorId: input.actorId,
+      clientId: input.clientId,
+      mutationId: input.mutationId,
+      createdAt: this.now,
+      resolvedAt: null,
+      resolvedBy: null,
+    };
+    this.openedConflicts.push(conflict);
+    return conflict;
+  }
+
+  /**
+   * The value a field had at `version`: the old value of the first later change that wrote
+   * it. This is the base of a three-way merge. Returns `current` when nothing wrote the
+   * field after `version`.
+   */
+  async valueAtVersion(
+    type: EntityType,
+    id: string,
+    field: string,
+    version: number,
+    current: unknown,
+  ): Promise<unknown> {
+    const stored = await this.tx.changeLog.findMany({
+      where: {
+        workspaceId: this.workspaceId,
+        entityType: type,
+        entityId: id,
+        version: { gt: version },
+      },
+      orderBy: { version: 'asc' },
+      select: { changes: true },
+    });
+    const pending = this.log.filter((entry) => entry.entityType === type && entry.entityId === id);
+    for (const entry of [...stored, ...pending]) {
+      const changes = entry.changes as FieldChanges | null;
+      const written = changes?.[field];
+      if (written) return written.old;
+    }
+    return current;
+  }
+
+  /** Writes everything recorded and advances the workspace counter. */
+  async flush(): Promise<void> {
+    await this.writeRows();
+    if (this.log.length > 0) await this.tx.changeLog.createMany({ data: this.log });
+    if (this.mutations.length > 0)
+      await this.tx.appliedMutation.createMany({ data: this.mutations });
+    if (this.openedConflicts.length > 0) {
+      await this.tx.conflict.createMany({
+        data: this.openedConflicts.map((conflict) => ({
+          ...conflict,
+          baseValue: jsonOrNull(conflict.baseValue),
+          localValue: jsonOrNull(conflict.localValue),
+          serverValue: jsonOrNull(conflict.serverValue),
+          resolution: jsonOrNull(conflict.resolution),
+        })),
+      });
+    }
+    if (this.seq !== this.startSeq) {
+      await this.tx.workspace.update({ where: { id: this.workspaceId }, data: { seq: this.seq } });
+    }
+  }
+
+  private async writeRows(): Promise<void> {
+    const tracked = [...this.rows.values()];
+    for (const type of ['PROJECT', 'TASK', 'COMMENT'] as const) {
+      const created = tracked.filter((entry) => entry.type === type && entry.state === 'created');
+      if (created.length > 0)
+        await createRows(
+          this.tx,
+          type,
+          created.map((entry) => entry.row),
+        );
+    }
+    for (const entry of tracked) {
+      if (entry.state === 'updated') await updateRow(this.tx, entry.type, entry.row);
+    }
+  }
+}
+
+/** Prisma writes SQL NULL into a nullable JSON column only when told so explicitly. */
+function jsonOrNull(value: Prisma.JsonValue | null): Prisma.InputJsonValue | typeof Prisma.DbNull {
+  return value === null ? Prisma.DbNull : (value as Prisma.InputJsonValue);
+}
+
+async function findRows(tx: Tx, type: EntityType, ids: string[]): Promise<SyncEntity[]> {
+  const where = { id: { in: ids } };
+  if (type === 'PROJECT') return tx.project.findMany({ where });
+  if (type === 'TASK') return tx.task.findMany({ where });
+  return tx.comment.findMany({ where });
+}
+
+function rowData<T extends SyncEntity>(row: T): T & { fieldMeta: Prisma.InputJsonValue } {
+  return { ...row, fieldMeta: row.fieldMeta as Prisma.InputJsonValue };
+}
+
+async function createRows(tx: Tx, type: EntityType, rows: SyncEntity[]): Promise<void> {
+  if (type === 'PROJECT') {
+    await tx.project.createMany({ data: rows.map((row) => rowData(row as never)) });
+  } else if (type === 'TASK') {
+    await tx.task.createMany({ data: rows.map((row) => rowData(row as never)) });
+  } else {
+    await tx.comment.createMany({ data: rows.map((row) => rowData(row as never)) });
+  }
+}
+
+async function updateRow(tx: Tx, type: EntityType, row: SyncEntity): Promise<void> {
+  const { id, workspaceId: _workspaceId, createdAt: _createdAt, ...data } = rowData(row);
+  if (type === 'PROJECT') await tx.project.update({ where: { id }, data: data as never });
+  else if (type === 'TASK') await tx.task.update({ where: { id }, data: data as never });
+  else await tx.comment.update({ where: { id }, data: data as never });
+}

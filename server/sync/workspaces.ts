@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { isValidUserId } from '../auth/jwt.ts';
+import { type Action, roleAllows } from '../auth/roles.ts';
+import type { Member, PrismaClient, Role } from '../db/generated/prisma/client.ts';
+import { badUserInput, forbidden } from '../errors.ts';
+import type { Actor } from './types.ts';
+import { validateEntityId, validateProjectPatch } from './validation.ts';
+
+/** A workspace as one member sees it. */
+export interface WorkspaceView {
+  id: string;
+  name: string;
+  seq: number;
+  role: Role;
+  members: Member[];
+}
+
+/**
+ * The caller's role in a workspace, or FORBIDDEN. Non-members and unknown workspaces get the
+ * same answer so that a workspace's existence never leaks (DESIGN.md section 4).
+ */
+export async function requireAccess(
+  prisma: PrismaClient,
+  actor: Actor,
+  workspaceId: string,
+  action: Action,
+): Promise<Role> {
+  if (validateEntityId(workspaceId))
+    throw badUserInput('Invalid workspaceId', { field: 'workspaceId' });
+  const membership = await prisma.member.findUnique({
+    where: { workspaceId_userId: { workspaceId, userId: actor.userId } },
+    select: { role: true },
+  });
+  if (!membership) throw forbidden('You are not a member of this workspace');
+  if (!roleAllows(membership.role, action)) {
+    throw forbidden(`Your role ${membership.role} does not allow this`);
+  }
+  return membership.role;
+}
+
+export async function listWorkspaces(prisma: PrismaClient, actor: Actor): Promise<WorkspaceView[]> {
+  const memberships = await prisma.member.findMany({
+    where: { userId: actor.userId },
+    include: { workspace: { include: { members: { orderBy: { createdAt: 'asc' } } } } },
+    orderBy: { createdAt: 'asc' },
+  });
+  return memberships.map(({ role, workspace }) => ({ ...workspace, role }));
+}
+
+export async function getWorkspace(
+  prisma: PrismaClient,
+  actor: Actor,
+  workspaceId: string,
+): Promise<WorkspaceView> {
+  const role = await requireAccess(prisma, actor, workspaceId, 'read');
+  const workspace = await prisma.workspace.findUniqueOrThrow({
+    where: { id: workspaceId },
+    include: { members: { orderBy: { createdAt: 'asc' } } },
+  });
+  return { ...workspace, role };
+}
+
+export async function createWorkspace(
+  prisma: PrismaClient,
+  actor: Actor,
+  name: string,
+): Promise<WorkspaceView> {
+  // A workspace name follows the rules of a project name: same limits, same hygiene.
+  const problem = validateProjectPatch({ name }, 'create');
+  if (problem) throw badUserInput(`name ${problem.message}`, { field: 'name' });
+  const workspace = await prisma.workspace.create({
+    data: {
+      id: randomUUID(),
+      name,
+      createdBy: actor.userId,
+      members: { create: { userId: actor.userId, role: 'ADMIN' } },
+    },
+    include: { members: true },
+  });
+  return { ...workspace, role: 'ADMIN' };
+}
+
+/** Adds a member or changes a member's role. The last admin cannot demote themselves. */
+export async function addMember(
+  prisma: PrismaClient,
+  actor: Actor,
+  workspaceId: string,
+  userId: string,
+  role: Role,
+): Promise<Member> {
+  await requireAccess(prisma, actor, workspaceId, 'manageMembers');
+  if (!isValidUserId(userId)) {
+    throw badUserInput('userId must be 1 to 128 characters without control characters', {
+      field: 'userId',
+    });
+  }
+  return prisma.$transaction(async (tx) => {
+    await lockWorkspace(tx, workspaceId);
+    if (role !== 'ADMIN') await assertAnotherAdminRemains(tx, workspaceId, userId);
+    return tx.member.upsert({
+      where: { workspaceId_userId: { workspaceId, userId } },
+      create: { workspaceId, userId, role },
+      update: { role },
+    });
+  });
+}
+
+/** Removes a member; false when they were not one. A workspace always keeps one admin. */
+export async function removeMember(
+  prisma: PrismaClient,
+  actor: Actor,
+  workspaceId: string,
+  userId: string,
+): Promise<boolean> {
+  await requireAccess(prisma, actor, workspaceId, 'manageMembers');
+  return prisma.$transaction(async (tx) => {
+    await lockWorkspace(tx, workspaceId);
+    await assertAnotherAdminRemains(tx, workspaceId, userId);
+    const { count } = await tx.member.deleteMany({ where: { workspaceId, userId } });
+    return count > 0;
+  });
+}
+
+type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+
+// Membership changes take the same lock as pushes so two admins demoting each other at
+// once cannot leave the workspace without an admin.
+async function lockWorkspace(tx: Tx, workspaceId: string): Promise<void> {
+  await tx.$queryRaw`SELECT 1 FROM "Workspace" WHERE "id" = ${workspaceId} FOR UPDATE`;
+}
+
+async function assertAnotherAdminRemains(
+  tx: Tx,
+  workspaceId: string,
+  userId: string,
+): Promise<void> {
+  const otherAdmins = await tx.member.count({
+    where: { workspaceId, role: 'ADMIN', userId: { not: userId } },
+  });
+  if (otherAdmins === 0) {
+    throw badUserInput('A workspace needs at least one ADMIN: promote someone else first', {
+      field: 'userId',
+    });
+  }
+}
