@@ -1,0 +1,99 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import pg from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { pgliteEngineFactory, postgresEngineFactory } from './adapters.ts';
+import { type Prisma, PrismaClient } from './generated/prisma/client.ts';
+
+export type {
+  AppliedMutation,
+  ChangeLog,
+  Comment,
+  Conflict,
+  Member,
+  Project,
+  Task,
+  Workspace,
+} from './generated/prisma/client.ts';
+export { Prisma, PrismaClient } from './generated/prisma/client.ts';
+export * from './generated/prisma/enums.ts';
+
+/** The client handed to code running inside `prisma.$transaction(async (tx) => ...)`. */
+export type Tx = Prisma.TransactionClient;
+
+export type DatabaseKind = 'pglite' | 'postgres';
+
+/** The `dataDir` value that keeps PGlite in memory (tests, scratch work). */
+export const inMemory = 'memory://';
+
+export interface DatabaseOptions {
+  /** PostgreSQL URL; when absent the embedded PGlite database is used. */
+  databaseUrl?: string | undefined;
+  /** Directory holding PGlite's files (in `<dataDir>/pglite`); `memory://` keeps them in memory. */
+  dataDir: string;
+  /** PostgreSQL connections Prisma may hold (default 10). */
+  poolSize?: number;
+}
+
+export interface Database {
+  kind: DatabaseKind;
+  prisma: PrismaClient;
+  /** The same database for Prisma's schema engine (migrations, diffs). */
+  adapterFactory: SqlMigrationAwareDriverAdapterFactory;
+  /** Runs `SELECT 1`; throws when the database cannot answer. */
+  ping(): Promise<void>;
+  /** Disconnects Prisma and closes the pool or PGlite. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.databaseUrl
+    ? openPostgres(options.databaseUrl, options.poolSize ?? 10)
+    : openPGlite(options.dataDir);
+}
+
+async function openPGlite(dataDir: string): Promise<Database> {
+  const pglite = await PGlite.create(await pgliteDirectory(dataDir));
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  return database('pglite', prisma, pgliteEngineFactory(pglite), () => pglite.close());
+}
+
+async function pgliteDirectory(dataDir: string): Promise<string> {
+  if (dataDir === inMemory) return inMemory;
+  const directory = join(resolve(dataDir), 'pglite');
+  await mkdir(directory, { recursive: true });
+  return directory;
+}
+
+async function openPostgres(databaseUrl: string, poolSize: number): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+  // An idle connection dropped by the server emits 'error'; unhandled, it would kill the
+  // process. The pool replaces the connection and the next query reports any real outage.
+  pool.on('error', () => {});
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return database('postgres', prisma, postgresEngineFactory(databaseUrl), () => pool.end());
+}
+
+function database(
+  kind: DatabaseKind,
+  prisma: PrismaClient,
+  adapterFactory: SqlMigrationAwareDriverAdapterFactory,
+  closeDriver: () => Promise<void>,
+): Database {
+  let closing: Promise<void> | undefined;
+  return {
+    kind,
+    prisma,
+    adapterFactory,
+    async ping() {
+      await prisma.$queryRaw`SELECT 1`;
+    },
+    close() {
+      closing ??= prisma.$disconnect().finally(closeDriver);
+      return closing;
+    },
+  };
+}
