@@ -1,0 +1,29 @@
+export type MergeStrategy = 'LWW' | 'TEXT' | 'SET' | 'COUNTER' | 'MANUAL';
+
+/**
+ * The normative table of DESIGN.md section 3 as data: entity type -> entity field -> strategy.
+ * Keys are entity fields, not patch fields: Task.tags is changed through tagsAdd/tagsRemove and
+ * Task.timeSpentMinutes through timeSpentDelta. Comment.taskId is not in the normative table,
+ * so it is not here either: how it may change after a create is the push engine's decision.
+ */
+export const fieldStrategies: {
+  PROJECT: Record<string, MergeStrategy>;
+  TASK: Record<string, MergeStrategy>;
+  COMMENT: Record<string, MergeStrategy>;
+} = Object.freeze({
+  PROJECT: Object.freeze({ name: 'LWW', color: 'LWW', archived: 'LWW' }),
+  TASK: Object.freeze({
+    projectId: 'LWW',
+    title: 'TEXT',
+    notes: 'TEXT',
+    status: 'LWW',
+    priority: 'LWW',
+    tags: 'SET',
+    assigneeId: 'LWW',
+    dueAt: 'LWW',
+    estimateMinutes: 'MANUAL',
+    timeSpentMinutes: 'COUNTER',
+    sortKey: 'LWW',
+  }),
+  COMMENT: Object.freeze({ body: 'LWW' }),
+});
