@@ -173,6 +173,8 @@ describe('mergeText', () => {
   });
 });
 
+// Speed is measured by `npm run bench`, not asserted here; a quadratic regression on these
+// notes would still show up as the suite's hang guard (testTimeout) firing.
 describe('mergeText on long notes', () => {
   const words = ['alpha', 'beta', 'gamma', 'delta', 'the', 'a', 'of', 'and', 'sync', 'merge'];
   const longNote = Array.from({ length: 20_000 }, (_, index) => {
@@ -180,14 +182,11 @@ describe('mergeText on long notes', () => {
     return index % 12 === 11 ? `${word}.\n` : `${word} `;
   }).join('');
 
-  it('merges edits at both ends of a 100,000-character note quickly', () => {
+  it('merges edits at both ends of a 100,000-character note', () => {
     expect(longNote.length).toBeGreaterThan(90_000);
     const server = `Intro: ${longNote}`;
     const local = `${longNote}The end.`;
-    const started = performance.now();
     const result = mergeText(longNote, server, local);
-    // Quadratic diff algorithms take minutes here; Myers takes milliseconds.
-    expect(performance.now() - started).toBeLessThan(5_000);
     expect(result).toEqual(merged(`Intro: ${longNote}The end.`));
   });
 
@@ -204,9 +203,7 @@ describe('mergeText on long notes', () => {
       .join('');
     expect(server).not.toBe(longNote);
     expect(local).not.toBe(longNote);
-    const started = performance.now();
     expect(mergeText(longNote, server, local)).toEqual(merged(expected));
-    expect(performance.now() - started).toBeLessThan(5_000);
   });
 
   it('still merges by lines when one side rewrote too much for a word diff', () => {
@@ -219,9 +216,7 @@ describe('mergeText on long notes', () => {
     );
     const localLines = [...lines];
     localLines[101] = `${localLines[101]} (checked)`;
-    const started = performance.now();
     const result = mergeText(longNote, rewritten.join('\n'), localLines.join('\n'));
-    expect(performance.now() - started).toBeLessThan(5_000);
     const expected = [...rewritten];
     expected[101] = `${expected[101]} (checked)`;
     expect(result).toEqual(merged(expected.join('\n')));
@@ -230,17 +225,13 @@ describe('mergeText on long notes', () => {
   it('keeps an edit next to a one-line rewrite too large for a word diff', () => {
     const line = 'word '.repeat(20_000);
     const rewritten = line.replaceAll('word', 'w');
-    const started = performance.now();
     const result = mergeText(line, rewritten, `${line}end`);
-    expect(performance.now() - started).toBeLessThan(5_000);
     expect(result).toEqual(merged(`${rewritten}end`));
     expect(mergeText(line, rewritten, `X${line}`)).toEqual(conflict);
   });
 
-  it('opens a conflict, quickly, when both sides rewrote everything', () => {
-    const started = performance.now();
+  it('opens a conflict when both sides rewrote everything', () => {
     const result = mergeText(longNote, longNote.toUpperCase(), longNote.replaceAll('a', 'o'));
-    expect(performance.now() - started).toBeLessThan(5_000);
     expect(result).toEqual(conflict);
   });
 });
