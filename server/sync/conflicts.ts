@@ -6,16 +6,17 @@ import {
   type PrismaClient,
 } from '../db/generated/prisma/client.ts';
 import { badUserInput, ConvergeError, ErrorCode, forbidden } from '../errors.ts';
-import { columnOfPatchField, entityDescriptors, readFieldMeta, toJsonValue } from './entities.ts';
+import { columnOfPatchField, type FieldMeta, readFieldMeta, toJsonValue } from './entities.ts';
 import { formatHlc } from './hlc.ts';
-import { applyCounterDelta, applyTagOps, tagStatesFromList, visibleTags } from './merge/index.ts';
-import type { Actor, CommittedChange, SyncEntity } from './types.ts';
 import {
-  validateCommentPatch,
-  validateEntityId,
-  validateProjectPatch,
-  validateTaskPatch,
-} from './validation.ts';
+  applyCounterDelta,
+  applyTagOps,
+  type Stamp,
+  tagStatesFromList,
+  visibleTags,
+} from './merge/index.ts';
+import type { Actor, CommittedChange, SyncEntity } from './types.ts';
+import { patchValidators, validateEntityId } from './validation.ts';
 import { type FieldChanges, WorkspaceWriter } from './workspace-writer.ts';
 import { requireAccess } from './workspaces.ts';
 
@@ -120,7 +121,7 @@ export async function resolveConflict(
     if (!entity)
       throw new ConvergeError(ErrorCode.NOT_FOUND, 'The conflicting entity no longer exists');
 
-    const resolution = resolutionOf(conflict, entity, request);
+    const resolution = resolutionOf(conflict, entity, request, writer.now);
     writer.record({
       type: conflict.entityType,
       row: resolution.row,
@@ -147,70 +148,49 @@ export async function resolveConflict(
 interface Resolution {
   row: SyncEntity;
   changes: FieldChanges;
+  /** What the conflict records as its resolution. */
   value: unknown;
 }
 
+/** The entity after the decision, and the change-log entry that records it. */
 function resolutionOf(
   conflict: Conflict,
   entity: SyncEntity,
   request: ResolveConflictRequest,
+  now: Date,
 ): Resolution {
-  const stamp = { hlc: formatHlc(Date.now(), 0), clientId: '' };
-  const version = entity.version + 1;
-  const meta = readFieldMeta(entity);
+  const chosenRaw = request.choice === 'LOCAL' ? conflict.localValue : request.value;
   const before = entity as unknown as Record<string, unknown>;
-  const values: Record<string, unknown> = {};
+  const meta = readFieldMeta(entity);
+  const version = entity.version + 1;
+  const stamp = { hlc: formatHlc(now.getTime(), 0), clientId: '' };
 
+  let values: Record<string, unknown>;
+  let value: unknown;
   if (conflict.field === '_deleted') {
-    if (request.choice === 'SERVER') return unchanged(entity, version, 'deleted', before.deleted);
-    const patch = decodePatch(
-      conflict.entityType,
-      request.choice === 'LOCAL' ? conflict.localValue : request.value,
-    );
-    values.deleted = false;
-    applyPlainPatch(conflict.entityType, before, patch, values, stamp);
+    // SERVER keeps the tombstone; LOCAL and CUSTOM bring the entity back with a patch.
+    const patch = request.choice === 'SERVER' ? null : decodePatch(conflict.entityType, chosenRaw);
+    values = patch
+      ? { deleted: false, ...plainPatchValues(before, meta, patch, stamp) }
+      : { deleted: true };
+    value = patch ? chosenRaw : { deleted: true };
   } else {
     const chosen =
       request.choice === 'SERVER'
         ? before[conflict.field]
-        : decodeFieldValue(
-            conflict.entityType,
-            conflict.field,
-            request.choice === 'LOCAL' ? conflict.localValue : request.value,
-          );
-    values[conflict.field] = chosen;
+        : decodeFieldValue(conflict.entityType, conflict.field, chosenRaw);
+    values = { [conflict.field]: chosen };
+    value = chosen;
   }
+
   const changes: FieldChanges = {};
-  for (const [field, value] of Object.entries(values)) {
-    changes[field] = { old: toJsonValue(before[field]), new: toJsonValue(value) };
+  for (const [field, next] of Object.entries(values)) {
+    changes[field] = { old: toJsonValue(before[field]), new: toJsonValue(next) };
     if (field !== 'deleted') meta.fields[field] = { version, ...stamp };
   }
-  const value =
-    conflict.field === '_deleted'
-      ? request.choice === 'LOCAL'
-        ? conflict.localValue
-        : request.value
-      : values[conflict.field];
-  return {
-    row: { ...entity, ...values, version, fieldMeta: meta } as unknown as SyncEntity,
-    changes,
-    value,
-  };
+  const row = { ...entity, ...values, version, fieldMeta: meta } as unknown as SyncEntity;
+  return { row, changes, value };
 }
-
-function unchanged(entity: SyncEntity, version: number, field: string, value: unknown): Resolution {
-  return {
-    row: { ...entity, version } as SyncEntity,
-    changes: { [field]: { old: toJsonValue(value), new: toJsonValue(value) } },
-    value: true,
-  };
-}
-
-const validators = {
-  PROJECT: validateProjectPatch,
-  TASK: validateTaskPatch,
-  COMMENT: validateCommentPatch,
-};
 
 /** A JSON value from a conflict or a client, checked exactly as a patch of that field would be. */
 function decodeFieldValue(type: EntityType, field: string, raw: unknown): unknown {
@@ -221,48 +201,37 @@ function decodePatch(type: EntityType, raw: unknown): Record<string, unknown> {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
     throw badUserInput('value must be an object of patch fields', { field: 'value' });
   }
+  // JSON carries dates as strings; the validator checks them as the DateTime scalar would.
   const patch: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
   if (typeof patch.dueAt === 'string') patch.dueAt = new Date(patch.dueAt);
-  const allowed = new Set([
-    ...entityDescriptors[type].dataFields,
-    'tagsAdd',
-    'tagsRemove',
-    'timeSpentDelta',
-  ]);
-  const unknownField = Object.keys(patch).find(
-    (field) => !allowed.has(field) || field === 'tags' || field === 'timeSpentMinutes',
-  );
-  if (unknownField)
-    throw badUserInput(`value has an unknown field ${unknownField}`, { field: 'value' });
-  const problem = validators[type](patch, 'update');
+  const problem = patchValidators[type](patch, 'update');
   if (problem) throw badUserInput(`value: ${problem.field} ${problem.message}`, { field: 'value' });
   return patch;
 }
 
-/** Applies a patch as plain writes: a resolution is a decision, not another merge. */
-function applyPlainPatch(
-  type: EntityType,
+/** A patch applied as plain writes: a resolution is a decision, not another merge. */
+function plainPatchValues(
   before: Record<string, unknown>,
+  meta: FieldMeta,
   patch: Record<string, unknown>,
-  values: Record<string, unknown>,
-  stamp: { hlc: string; clientId: string },
-): void {
+  stamp: Stamp,
+): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(patch)) {
     if (value === undefined || field === 'tagsAdd' || field === 'tagsRemove') continue;
-    if (field === 'timeSpentDelta')
-      values.timeSpentMinutes = applyCounterDelta(
-        before.timeSpentMinutes as number,
-        value as number,
-      );
-    else values[columnOfPatchField(field)] = value;
+    values[columnOfPatchField(field)] =
+      field === 'timeSpentDelta'
+        ? applyCounterDelta(before.timeSpentMinutes as number, value as number)
+        : value;
   }
-  if (type === 'TASK' && (patch.tagsAdd || patch.tagsRemove)) {
-    const states = tagStatesFromList(before.tags as string[], { hlc: '0:0', clientId: '' });
-    const result = applyTagOps(
-      states,
-      { add: (patch.tagsAdd as string[]) ?? [], remove: (patch.tagsRemove as string[]) ?? [] },
-      stamp,
-    );
-    values.tags = visibleTags(result.states);
+  if (patch.tagsAdd || patch.tagsRemove) {
+    const states = meta.tags ?? tagStatesFromList(before.tags as string[], stamp);
+    const ops = {
+      add: (patch.tagsAdd as string[]) ?? [],
+      remove: (patch.tagsRemove as string[]) ?? [],
+    };
+    meta.tags = applyTagOps(states, ops, stamp).states;
+    values.tags = visibleTags(meta.tags);
   }
+  return values;
 }

@@ -31,13 +31,11 @@ import type {
 import {
   type FieldProblem,
   limits,
+  patchValidators,
   validateClientId,
-  validateCommentPatch,
   validateEntityId,
   validateHlcField,
   validateMutationId,
-  validateProjectPatch,
-  validateTaskPatch,
 } from './validation.ts';
 import { type FieldChanges, WorkspaceWriter } from './workspace-writer.ts';
 import { requireAccess } from './workspaces.ts';
@@ -124,12 +122,6 @@ const rejected = (
 
 const validationRejection = (problem: FieldProblem): Outcome =>
   rejected(ErrorCode.VALIDATION, `${problem.field} ${problem.message}`, problem.field);
-
-const patchValidators = {
-  PROJECT: validateProjectPatch,
-  TASK: validateTaskPatch,
-  COMMENT: validateCommentPatch,
-} as const;
 
 /** The state of one pushChanges call while its changes are applied in order. */
 class Batch {

@@ -97,6 +97,13 @@ export function validateCommentPatch(patch: Patch, mode: Mode): FieldProblem | n
   return validatePatch(commentRules, patch, mode);
 }
 
+/** The patch validator of each entity type. */
+export const patchValidators = {
+  PROJECT: validateProjectPatch,
+  TASK: validateTaskPatch,
+  COMMENT: validateCommentPatch,
+} as const;
+
 export function validateEntityId(id: string): FieldProblem | null {
   return problemOf('id', checkId(id));
 }
