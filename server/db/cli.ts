@@ -13,9 +13,17 @@ const usage = `Usage:
 
 const logger: MigrationLogger = {
   info(detailsOrMessage: object | string, message?: string) {
-    console.log(typeof detailsOrMessage === 'string' ? detailsOrMessage : (message ?? ''));
+    if (typeof detailsOrMessage === 'string') return console.log(detailsOrMessage);
+    const details = Object.values(detailsOrMessage).flat().join(', ');
+    console.log(details ? `${message ?? ''}: ${details}` : (message ?? ''));
   },
 };
+
+/** Prisma prefixes query errors with the call that failed; the cause is what helps here. */
+function explain(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/^\s*Invalid `[^`]+` invocation:\s*/, '').trim();
+}
 
 class UsageError extends Error {}
 
@@ -61,7 +69,7 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     console.error(error.message);
     process.exitCode = 1;
   } else {
-    console.error(`Migration failed: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`Migration failed: ${explain(error)}`);
     process.exitCode = 1;
   }
 });

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { MigrationList, SchemaFilter } from '@prisma/schema-engine-wasm';
 import { createScratchPGlite, pgliteEngineFactory } from './adapters.ts';
 import type { Database, Tx } from './client.ts';
-import { openSchemaEngine, type SchemaEngine } from './schema-engine.ts';
+import { explainEngineError, openSchemaEngine, type SchemaEngine } from './schema-engine.ts';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -181,6 +181,8 @@ async function withEngine<T>(
   const handle = await openSchemaEngine(db.adapterFactory);
   try {
     return await use(handle.engine);
+  } catch (error) {
+    throw explainEngineError(error);
   } finally {
     await handle.close();
   }

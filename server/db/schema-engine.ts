@@ -29,6 +29,28 @@ export interface SchemaEngineHandle {
 }
 
 let loading: Promise<EngineModule> | undefined;
+let lastPanic: string | undefined;
+
+/**
+ * The bindings report a Rust panic through this global before trapping; without it the
+ * panic surfaces as an unrelated TypeError and its message is lost.
+ */
+function registerPanicHook(): void {
+  const registry = globalThis as { PRISMA_WASM_PANIC_REGISTRY?: { set_message(m: string): void } };
+  registry.PRISMA_WASM_PANIC_REGISTRY ??= {
+    set_message(message: string) {
+      lastPanic = message;
+    },
+  };
+}
+
+/** Turns a trap of the engine into an error that says why it panicked. */
+export function explainEngineError(error: unknown): unknown {
+  if (!(error instanceof WebAssembly.RuntimeError) || lastPanic === undefined) return error;
+  const message = lastPanic;
+  lastPanic = undefined;
+  return new Error(`Prisma schema engine panicked: ${message}`, { cause: error });
+}
 
 /**
  * The package entry imports its .wasm file as an ES module, which Node cannot load, so we
@@ -44,6 +66,7 @@ export function loadSchemaEngineModule(): Promise<EngineModule> {
 }
 
 async function instantiate(): Promise<EngineModule> {
+  registerPanicHook();
   // The package exports no package.json; its bindings subpath locates the directory.
   const bindingsPath = createRequire(import.meta.url).resolve(
     '@prisma/schema-engine-wasm/schema_engine_bg',
@@ -85,14 +108,22 @@ export async function openSchemaEngine(
     { datamodels },
     (line: string) => onLog(line),
     bindMigrationAwareSqlAdapterFactory(tracked.factory),
-  );
+  ).catch(async (error: unknown) => {
+    await tracked.disposeAll();
+    throw explainEngineError(error);
+  });
   let closed = false;
   return {
     engine,
     async close() {
       if (closed) return;
       closed = true;
-      engine.free();
+      try {
+        engine.free();
+      } catch {
+        // After a panic the engine still counts as borrowed and refuses to be freed; the
+        // connections below are what matters.
+      }
       await tracked.disposeAll();
     },
   };

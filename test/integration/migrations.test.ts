@@ -152,6 +152,15 @@ describe.runIf(testDatabaseKinds().includes('postgres'))('migrations across inst
     expect(await advisoryLocksHeld(a)).toBe(0);
   });
 
+  it('applies through a pool of one connection, which the lock transaction holds', async () => {
+    database = await createTestDatabase('postgres');
+    const db = await openDatabase({ ...database.options, poolSize: 1 });
+    opened.push(db);
+
+    expect((await applyPendingMigrations(db)).applied).toEqual(committed);
+    expect(await listPendingMigrations(db)).toEqual([]);
+  });
+
   it.each([
     ['another Converge instance', migrationLockKeys.converge],
     ['prisma migrate deploy', migrationLockKeys.prisma],
