@@ -12,6 +12,7 @@ import { createErrorMasker } from './observability/mask-errors.ts';
 import { createMetrics, useHttpMetrics } from './observability/metrics.ts';
 import { useRequestErrorStatus } from './observability/request-errors.ts';
 import { requestIdOf, useRequestId } from './observability/request-id.ts';
+import { createSyncPubSub } from './pubsub.ts';
 import type { Context, Services } from './schema/context.ts';
 import { schema } from './schema/index.ts';
 
@@ -45,7 +46,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     const auth = await resolveAuth(config, {
       onKeySetUnavailable: (err) => logger.warn({ err }, 'JWKS endpoint unavailable'),
     });
-    const services: Services = { prisma: database.prisma, config, logger };
+    const pubsub = createSyncPubSub({ redisUrl: config.redisUrl, logger });
+    const services: Services = { prisma: database.prisma, config, logger, pubsub };
     const yoga = createYogaServer(services, database, auth.verifier);
     const authInfo = { source: auth.source, secret: auth.secret };
     return {
@@ -53,7 +55,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       services,
       database,
       auth: authInfo,
-      ...lifecycle(yoga, database, config, logger),
+      ...lifecycle(yoga, services, database),
     };
   } catch (error) {
     await database.close();
@@ -82,12 +84,19 @@ function createYogaServer(services: Services, database: Database, verifier: Toke
         readiness: () => readiness(database),
       }),
     ],
-    context: async ({ request }): Promise<Context> => ({
+    // Over WebSocket the transport has authenticated the connection and names the operation.
+    context: async ({ request, connectionUser, requestId }: InitialContext): Promise<Context> => ({
       services,
-      user: await authenticate(request, verifier),
-      requestId: requestIdOf(request),
+      user: connectionUser ?? (await authenticate(request, verifier)),
+      requestId: requestId ?? requestIdOf(request),
     }),
   });
+}
+
+interface InitialContext {
+  request: Request;
+  connectionUser?: AuthUser;
+  requestId?: string;
 }
 
 async function authenticate(request: Request, verifier: TokenVerifier): Promise<AuthUser | null> {
@@ -109,10 +118,10 @@ async function readiness(database: Database) {
 
 function lifecycle(
   yoga: YogaServerInstance<Record<string, never>, Context>,
+  services: Services,
   database: Database,
-  config: Config,
-  logger: Logger,
 ): Pick<App, 'start' | 'stop'> {
+  const { config, logger } = services;
   let server: Server | null = null;
   let stopped = false;
   return {
@@ -132,6 +141,7 @@ function lifecycle(
       stopped = true;
       if (server) await closeServer(server, logger);
       await yoga.dispose();
+      await services.pubsub.close();
       await database.close();
     },
   };

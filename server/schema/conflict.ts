@@ -1,3 +1,4 @@
+import { publishCommitted } from '../pubsub.ts';
 import { listConflicts, resolveConflict } from '../sync/conflicts.ts';
 import { builder } from './builder.ts';
 import { requireUser } from './context.ts';
@@ -59,11 +60,13 @@ builder.mutationFields((t) => ({
       value: t.arg({ type: 'JSON' }),
     },
     resolve: async (_root, args, context) => {
-      const result = await resolveConflict(context.services.prisma, requireUser(context), {
+      const { prisma, pubsub } = context.services;
+      const result = await resolveConflict(prisma, requireUser(context), {
         id: args.id,
         choice: args.choice,
         value: args.value,
       });
+      publishCommitted(pubsub, result.committed, [result.conflict]);
       return result.conflict;
     },
   }),

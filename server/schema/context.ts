@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import type { PrismaClient } from '../db/generated/prisma/client.ts';
 import { unauthenticated } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { SyncPubSub } from '../pubsub.ts';
 import type { Actor } from '../sync/types.ts';
 
 /** Long-lived services shared by every request. */
@@ -10,6 +11,7 @@ export interface Services {
   prisma: PrismaClient;
   config: Config;
   logger: Logger;
+  pubsub: SyncPubSub;
 }
 
 export interface Context {

@@ -6,6 +6,7 @@ import './workspace.ts';
 import './changes.ts';
 import './conflict.ts';
 import './push.ts';
+import './subscriptions.ts';
 
 /** The executable schema, built once from every type file registered on the builder. */
 export const schema = builder.toSchema({ sortSchema: false });

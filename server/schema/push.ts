@@ -1,4 +1,5 @@
 import type { EntityType } from '../db/generated/prisma/client.ts';
+import { publishCommitted } from '../pubsub.ts';
 import { encodeCursor } from '../sync/cursor.ts';
 import { pushChanges } from '../sync/push.ts';
 import type { ChangeRequest, ChangeResult, SyncError } from '../sync/types.ts';
@@ -144,7 +145,7 @@ builder.mutationFields((t) => ({
       'Applies a batch of changes in order, each on its own merits, and reports per change whether it was applied, merged, conflicted, rejected or a duplicate.',
     args: { input: t.arg({ type: PushChangesInput, required: true }) },
     resolve: async (_root, { input }, context) => {
-      const { prisma, config } = context.services;
+      const { prisma, config, pubsub } = context.services;
       const result = await pushChanges(
         prisma,
         requireUser(context),
@@ -155,6 +156,7 @@ builder.mutationFields((t) => ({
         },
         { maxBatch: config.maxBatch },
       );
+      publishCommitted(pubsub, result.committed, result.openedConflicts);
       return { results: result.results, cursor: encodeCursor(result.seq) };
     },
   }),

@@ -78,7 +78,18 @@ builder.mutationFields((t) => ({
       workspaceId: t.arg.id({ required: true }),
       userId: t.arg.id({ required: true }),
     },
-    resolve: (_root, args, context) =>
-      removeMember(context.services.prisma, requireUser(context), args.workspaceId, args.userId),
+    resolve: async (_root, args, context) => {
+      const { prisma, pubsub } = context.services;
+      const removed = await removeMember(
+        prisma,
+        requireUser(context),
+        args.workspaceId,
+        args.userId,
+      );
+      // Open subscriptions of the removed user end with FORBIDDEN.
+      if (removed)
+        pubsub.publish('membershipChanged', args.workspaceId, { userId: args.userId, role: null });
+      return removed;
+    },
   }),
 }));

@@ -1,0 +1,145 @@
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import { createPubSub, type PubSub, type Repeater } from '@graphql-yoga/subscription';
+import { Redis } from 'ioredis';
+import type { Conflict, EntityType, Role } from './db/generated/prisma/client.ts';
+import type { Logger } from './observability/logger.ts';
+import type { CommittedChange, SyncEntity } from './sync/types.ts';
+
+/** One applied change, as `entityChanged` delivers it (DESIGN.md section 4). */
+export interface EntityChangedEvent {
+  workspaceId: string;
+  seq: number;
+  entityType: EntityType;
+  op: 'CREATE' | 'UPDATE' | 'DELETE';
+  changedFields: string[];
+  actorId: string | null;
+  clientId: string | null;
+  entity: SyncEntity;
+}
+
+export interface MembershipChangedEvent {
+  userId: string;
+  /** The new role, or null when the user was removed. */
+  role: Role | null;
+}
+
+/** The typed event map: every topic is keyed by workspace id. */
+export type SyncEvents = {
+  entityChanged: [workspaceId: string, event: EntityChangedEvent];
+  conflictChanged: [workspaceId: string, conflict: Conflict];
+  membershipChanged: [workspaceId: string, event: MembershipChangedEvent];
+};
+
+export interface SyncPubSub {
+  publish: PubSub<SyncEvents>['publish'];
+  subscribe: PubSub<SyncEvents>['subscribe'];
+  /**
+   * Signals, on this instance only, that events may have been lost (Redis reconnected).
+   * Live streams then re-read the change log from their last delivered sequence.
+   */
+  resyncSignals(): Repeater<null>;
+  close(): Promise<void>;
+}
+
+export interface PubSubOptions {
+  redisUrl?: string | undefined;
+  logger: Logger;
+}
+
+/**
+ * In-process pub/sub by default; with REDIS_URL, a Redis event target so that an event
+ * committed on one instance reaches subscribers on all of them (DESIGN.md section 6).
+ * Redis is an accelerator, not the source of truth: a lost event is recovered from the
+ * change log by sequence, so a Redis outage never fails a push.
+ */
+export function createSyncPubSub(options: PubSubOptions): SyncPubSub {
+  const local = createPubSub<{ resync: [] }>();
+  if (!options.redisUrl) {
+    const pubsub = createPubSub<SyncEvents>();
+    return {
+      publish: pubsub.publish,
+      subscribe: pubsub.subscribe,
+      resyncSignals: () => local.subscribe('resync'),
+      close: async () => {},
+    };
+  }
+  return createRedisPubSub(options.redisUrl, options.logger, local);
+}
+
+function createRedisPubSub(
+  redisUrl: string,
+  logger: Logger,
+  local: PubSub<{ resync: [] }>,
+): SyncPubSub {
+  // Publishing must never queue or block a push while Redis is away: fail fast and log.
+  const publisher = new Redis(redisUrl, { enableOfflineQueue: false, lazyConnect: false });
+  // Subscriptions wait for the connection however long it takes; ioredis re-subscribes on reconnect.
+  const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  watchConnection(publisher, 'publisher', logger);
+  watchConnection(subscriber, 'subscriber', logger, () => local.publish('resync'));
+
+  const safePublisher = {
+    publish: (channel: string, message: string) =>
+      publisher.publish(channel, message).catch((err: unknown) => {
+        logger.warn(
+          { err, channel },
+          'Redis publish failed; subscribers recover from the change log',
+        );
+        return 0;
+      }),
+  } as unknown as Redis;
+  const pubsub = createPubSub<SyncEvents>({
+    eventTarget: createRedisEventTarget({
+      publishClient: safePublisher,
+      subscribeClient: subscriber,
+    }),
+  });
+  return {
+    publish: pubsub.publish,
+    subscribe: pubsub.subscribe,
+    resyncSignals: () => local.subscribe('resync'),
+    close: async () => {
+      publisher.disconnect();
+      subscriber.disconnect();
+    },
+  };
+}
+
+function watchConnection(
+  client: Redis,
+  role: string,
+  logger: Logger,
+  onReconnected?: () => void,
+): void {
+  let wasLost = false;
+  client.on('error', (err: Error) => logger.warn({ err, role }, 'Redis connection error'));
+  client.on('close', () => {
+    if (!wasLost) logger.warn({ role }, 'Redis connection lost; reconnecting');
+    wasLost = true;
+  });
+  client.on('ready', () => {
+    if (!wasLost) return;
+    wasLost = false;
+    logger.info({ role }, 'Redis connection restored');
+    onReconnected?.();
+  });
+}
+
+/** The event of a committed change; per-field metadata stays on the server. */
+export function entityChangedEvent(change: CommittedChange): EntityChangedEvent {
+  const { fieldMeta: _fieldMeta, ...entity } = change.entity;
+  return { ...change, entity: entity as SyncEntity };
+}
+
+/** Publishes what a committed transaction changed. Call only after the commit. */
+export function publishCommitted(
+  pubsub: SyncPubSub,
+  committed: readonly CommittedChange[],
+  conflicts: readonly Conflict[],
+): void {
+  for (const change of committed) {
+    pubsub.publish('entityChanged', change.workspaceId, entityChangedEvent(change));
+  }
+  for (const conflict of conflicts)
+    pubsub.publish('conflictChanged', conflict.workspaceId, conflict);
+}

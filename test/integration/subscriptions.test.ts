@@ -1,0 +1,208 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabaseKinds } from '../support/database.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import {
+  CONFLICT_CHANGED,
+  ENTITY_CHANGED,
+  type Received,
+  subscribeSse,
+} from '../support/subscriptions.ts';
+import {
+  addMember,
+  createWorkspace,
+  expectNoErrors,
+  newId,
+  type SyncClient,
+  syncClient,
+} from '../support/sync.ts';
+
+interface EntityChange {
+  entityChanged: {
+    cursor: string;
+    op: string;
+    changedFields: string[];
+    actorId: string;
+    clientId: string;
+    entity: { __typename: string; id: string; version: number; [field: string]: unknown };
+  };
+}
+
+describe.each(testDatabaseKinds())('entityChanged and conflictChanged over SSE on %s', (kind) => {
+  let server: TestServer;
+  let workspaceId: string;
+  let alice: SyncClient;
+  const open: Received<unknown>[] = [];
+
+  beforeAll(async () => {
+    server = await startTestServer(kind);
+    workspaceId = await createWorkspace(server, 'alice');
+    await addMember(server, 'alice', workspaceId, 'bob', 'EDITOR');
+    alice = syncClient(server, 'alice', workspaceId, 'alice-client');
+  });
+  afterAll(async () => {
+    for (const subscription of open) subscription.stop();
+    await server?.stop();
+  });
+
+  async function subscribe(
+    as: string,
+    variables: Record<string, unknown> = {},
+    query = ENTITY_CHANGED,
+  ) {
+    const subscription = subscribeSse<EntityChange>(server.url, await server.token(as), query, {
+      workspaceId,
+      ...variables,
+    });
+    open.push(subscription as Received<unknown>);
+    return subscription;
+  }
+
+  /** The cursor now: subscriptions opened with it see exactly what follows. */
+  async function cursorNow(): Promise<string> {
+    const data = expectNoErrors(
+      await server.graphql<{ workspaces: { id: string; cursor: string }[] }>(
+        '{ workspaces { id cursor } }',
+        {},
+        { as: 'alice' },
+      ),
+    );
+    return data.workspaces.find((workspace) => workspace.id === workspaceId)?.cursor as string;
+  }
+
+  it('delivers one event per applied change, in order, with op, fields, actor and client', async () => {
+    const subscription = await subscribe('bob', { after: await cursorNow() });
+    const id = newId();
+    await alice.push(
+      { task: { id, patch: { title: 'Live' } } },
+      { task: { id, baseVersion: 1, patch: { status: 'DONE', priority: 2 } } },
+    );
+    await alice.pushOne({ task: { id, baseVersion: 2, delete: true } });
+    const results = await subscription.waitFor(3);
+    const events = results.map((result) => (result.data as EntityChange).entityChanged);
+    expect(events.map((event) => [event.op, event.entity.version])).toEqual([
+      ['CREATE', 1],
+      ['UPDATE', 2],
+      ['DELETE', 3],
+    ]);
+    expect(events[1]).toMatchObject({
+      actorId: 'alice',
+      clientId: 'alice-client',
+      entity: { status: 'DONE' },
+    });
+    expect([...(events[1]?.changedFields ?? [])].sort()).toEqual(['priority', 'status']);
+    expect(events[2]?.entity.deleted).toBe(true);
+    subscription.stop();
+  });
+
+  it('filters by type and emits nothing for rejected changes', async () => {
+    const subscription = await subscribe('bob', { after: await cursorNow(), types: ['PROJECT'] });
+    await alice.push(
+      { task: { id: newId(), patch: { title: 'not a project' } } },
+      { project: { id: newId(), patch: {} } }, // rejected: no name
+      { project: { id: newId(), patch: { name: 'P' } } },
+    );
+    const results = await subscription.waitFor(1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(
+      results.map((result) => (result.data as EntityChange).entityChanged.entity.__typename),
+    ).toEqual(['Project']);
+    subscription.stop();
+  });
+
+  it('resumes with after while another client writes: exactly the change log, no gap, no duplicate', async () => {
+    const start = await cursorNow();
+    const writes = 60;
+    const ids: string[] = [];
+    const writer = (async () => {
+      for (let index = 0; index < writes; index++) {
+        const id = newId();
+        ids.push(id);
+        await alice.pushOne({ task: { id, patch: { title: `w${index}` } } });
+      }
+    })();
+    // Subscribe mid-stream, from the cursor before the first write.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const subscription = await subscribe('bob', { after: start });
+    await writer;
+    const results = await subscription.waitFor(writes);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const received = results.map((result) => (result.data as EntityChange).entityChanged.entity.id);
+    expect(received).toEqual(ids);
+    const cursors = results.map((result) => (result.data as EntityChange).entityChanged.cursor);
+    expect(new Set(cursors).size).toBe(cursors.length);
+    subscription.stop();
+  });
+
+  it('refuses non-members, bad tokens and unknown workspaces', async () => {
+    const outsider = await subscribe('mallory');
+    const [refused] = await outsider.waitFor(1);
+    expect(refused?.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const anonymous = subscribeSse(server.url, null, ENTITY_CHANGED, { workspaceId });
+    const [unauthenticated] = await anonymous.waitFor(1);
+    expect(unauthenticated?.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const badToken = subscribeSse(server.url, 'not-a-token', ENTITY_CHANGED, { workspaceId });
+    const [bad] = await badToken.waitFor(1);
+    expect(bad?.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('stops delivering to a user removed from the workspace', async () => {
+    await addMember(server, 'alice', workspaceId, 'temp', 'VIEWER');
+    const subscription = await subscribe('temp', { after: await cursorNow() });
+    await alice.pushOne({ task: { id: newId(), patch: { title: 'seen' } } });
+    await subscription.waitFor(1);
+    expectNoErrors(
+      await server.graphql(
+        'mutation($w: ID!, $u: ID!) { removeMember(workspaceId: $w, userId: $u) }',
+        { w: workspaceId, u: 'temp' },
+        { as: 'alice' },
+      ),
+    );
+    const results = await subscription.waitFor(2);
+    expect(results[1]?.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    await alice.pushOne({ task: { id: newId(), patch: { title: 'unseen' } } });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(subscription.results).toHaveLength(2);
+  });
+
+  it('emits conflictChanged when a conflict opens and when it is resolved', async () => {
+    const subscription = await subscribe('alice', {}, CONFLICT_CHANGED);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const bob = syncClient(server, 'bob', workspaceId);
+    const id = newId();
+    await alice.pushOne({ task: { id, patch: { title: 'x', estimateMinutes: 10 } } });
+    await alice.pushOne({ task: { id, baseVersion: 1, patch: { estimateMinutes: 20 } } });
+    const opened = await bob.pushOne({
+      task: { id, baseVersion: 1, patch: { estimateMinutes: 30 } },
+    });
+    const conflictId = (opened.conflict as { id: string }).id;
+    expectNoErrors(
+      await server.graphql(
+        'mutation($id: ID!) { resolveConflict(id: $id, choice: LOCAL) { id } }',
+        { id: conflictId },
+        { as: 'alice' },
+      ),
+    );
+    const results = await subscription.waitFor(2);
+    expect(results.map((result) => result.data)).toEqual([
+      {
+        conflictChanged: {
+          id: conflictId,
+          field: 'estimateMinutes',
+          status: 'OPEN',
+          entityId: id,
+          resolution: null,
+        },
+      },
+      {
+        conflictChanged: {
+          id: conflictId,
+          field: 'estimateMinutes',
+          status: 'RESOLVED',
+          entityId: id,
+          resolution: 30,
+        },
+      },
+    ]);
+    subscription.stop();
+  });
+});
