@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type App, buildApp } from '../../server/app.ts';
 import { signToken } from '../../server/auth/jwt.ts';
 import { parseConfig } from '../../server/config.ts';
-import { createTestDatabase, type TestDatabaseKind } from './database.ts';
+import { createTestDatabase, type TestDatabase, type TestDatabaseKind } from './database.ts';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
@@ -31,9 +31,12 @@ export interface TestServer {
 export async function startTestServer(
   kind: TestDatabaseKind,
   environment: Record<string, string> = {},
+  options: { database?: TestDatabase; secret?: string } = {},
 ): Promise<TestServer> {
-  const database = await createTestDatabase(kind);
-  const secret = randomBytes(32).toString('base64url');
+  // A shared database (several instances over one PostgreSQL) stays with its creator.
+  const database = options.database ?? (await createTestDatabase(kind));
+  const ownsDatabase = !options.database;
+  const secret = options.secret ?? randomBytes(32).toString('base64url');
   const config = parseConfig({
     HOST: '127.0.0.1',
     PORT: '0',
@@ -71,7 +74,7 @@ export async function startTestServer(
     },
     async stop() {
       await app.stop();
-      await database.drop();
+      if (ownsDatabase) await database.drop();
     },
   };
 }
