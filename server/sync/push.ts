@@ -1,25 +1,10 @@
+import type { Tx } from '../db/client.ts';
 import type { Conflict, EntityType, PrismaClient, Role } from '../db/generated/prisma/client.ts';
 import { badUserInput, type ChangeErrorCode, ConvergeError, ErrorCode } from '../errors.ts';
-import {
-  columnOfPatchField,
-  entityDescriptors,
-  type FieldMeta,
-  readFieldMeta,
-  toJsonValue,
-} from './entities.ts';
-import { effectiveHlc, maxHlc, successorHlc } from './hlc.ts';
-import {
-  applyCounterDelta,
-  applyTagOps,
-  fieldStrategies,
-  mergeLww,
-  mergeManual,
-  mergeText,
-  type Stamp,
-  tagStatesFromList,
-  valuesEqual,
-  visibleTags,
-} from './merge/index.ts';
+import { entityDescriptors, type FieldMeta, toJsonValue } from './entities.ts';
+import { type ConflictField, definedEntries, FieldMerge, tagOpsOf } from './field-merge.ts';
+import { effectiveHlc } from './hlc.ts';
+import { applyCounterDelta, applyTagOps, type Stamp, visibleTags } from './merge/index.ts';
 import type {
   Actor,
   ChangeRequest,
@@ -97,8 +82,6 @@ interface AppliedRecord {
   entityType: EntityType;
   entityId: string;
 }
-
-type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
 type Outcome =
   | {
@@ -353,7 +336,7 @@ class Batch {
     const merge = await new FieldMerge(this.writer, change, existing, baseVersion, stamp).run(
       patch,
     );
-    if ('rejection' in merge) return merge.rejection;
+    if (merge === 'too-many-tags') return tooManyTags();
     let entity = existing;
     if (Object.keys(merge.changes).length > 0) {
       entity = this.writer.record({
@@ -454,177 +437,12 @@ class Batch {
   }
 }
 
-interface ConflictField {
-  field: string;
-  base: unknown;
-  local: unknown;
-  server: unknown;
-}
-
-/** Field-by-field merge of one update against the server row (DESIGN.md section 3). */
-class FieldMerge {
-  readonly values: Record<string, unknown> = {};
-  readonly changes: FieldChanges = {};
-  readonly mergedFields: string[] = [];
-  readonly conflictFields: ConflictField[] = [];
-  readonly meta: FieldMeta;
-  readonly version: number;
-  private readonly strategies: Record<string, string>;
-
-  constructor(
-    private readonly writer: WorkspaceWriter,
-    private readonly change: ChangeRequest,
-    private readonly existing: SyncEntity,
-    private readonly baseVersion: number,
-    private readonly stamp: Stamp,
-  ) {
-    this.meta = readFieldMeta(existing);
-    this.version = existing.version + 1;
-    this.strategies = fieldStrategies[change.entityType];
-  }
-
-  async run(patch: Record<string, unknown>): Promise<{ rejection: Outcome } | this> {
-    for (const [field, value] of definedEntries(patch)) {
-      const column = columnOfPatchField(field);
-      if (field === 'tagsRemove' && 'tagsAdd' in patch && patch.tagsAdd !== undefined) continue;
-      switch (this.strategies[column] ?? 'LWW') {
-        case 'TEXT':
-          await this.mergeTextField(column, value as string);
-          break;
-        case 'SET':
-          if (!this.mergeTags(tagOpsOf(patch))) return { rejection: tooManyTags() };
-          break;
-        case 'COUNTER':
-          this.addToCounter(column, value as number);
-          break;
-        case 'MANUAL':
-          await this.mergeManualField(column, value);
-          break;
-        default:
-          this.mergeLwwField(column, value);
-      }
-    }
-    return this;
-  }
-
-  private current(column: string): unknown {
-    return (this.existing as unknown as Record<string, unknown>)[column];
-  }
-
-  private isConcurrent(column: string): boolean {
-    return (this.meta.fields[column]?.version ?? 1) > this.baseVersion;
-  }
-
-  private write(column: string, value: unknown, stamp: Stamp): void {
-    const old = this.current(column);
-    this.meta.fields[column] = { version: this.version, ...stamp };
-    if (valuesEqual(old, value)) return;
-    this.values[column] = value;
-    this.changes[column] = { old: toJsonValue(old), new: toJsonValue(value) };
-  }
-
-  private serverStamp(column: string): Stamp | undefined {
-    const write = this.meta.fields[column];
-    return write ? { hlc: write.hlc, clientId: write.clientId } : undefined;
-  }
-
-  private mergeLwwField(column: string, value: unknown): void {
-    const concurrent = this.isConcurrent(column);
-    const result = mergeLww({
-      serverValue: this.current(column),
-      serverStamp: this.serverStamp(column),
-      localValue: value,
-      localStamp: this.stamp,
-      concurrent,
-    });
-    if (concurrent) this.mergedFields.push(column);
-    // The losing side of a concurrent write leaves the field, and its stamp, as they were.
-    if (valuesEqual(result.value, value)) this.write(column, value, result.stamp);
-  }
-
-  private async mergeTextField(column: string, local: string): Promise<void> {
-    const server = this.current(column) as string;
-    if (!this.isConcurrent(column)) return this.write(column, local, this.causalStamp(column));
-    const base = await this.baseValue(column, server);
-    const merged = mergeText(typeof base === 'string' ? base : '', server, local);
-    if (merged.ok) {
-      this.mergedFields.push(column);
-      this.write(column, merged.value, this.causalStamp(column));
-    } else {
-      this.conflictFields.push({ field: column, base, local, server });
-    }
-  }
-
-  private mergeTags(ops: { add: string[]; remove: string[] }): boolean {
-    const concurrent = this.isConcurrent('tags');
-    const serverStamp = this.serverStamp('tags') ?? { hlc: '0:0', clientId: '' };
-    const states =
-      this.meta.tags ?? tagStatesFromList((this.existing as { tags: string[] }).tags, serverStamp);
-    const stamp = concurrent ? this.stamp : this.causalStamp('tags');
-    const result = applyTagOps(states, ops, stamp);
-    const tags = visibleTags(result.states);
-    if (tags.length > limits.maxTagsPerTask) return false;
-    this.meta.tags = result.states;
-    if (concurrent) this.mergedFields.push('tags');
-    this.write('tags', tags, stamp);
-    return true;
-  }
-
-  private addToCounter(column: string, delta: number): void {
-    if (this.isConcurrent(column)) this.mergedFields.push(column);
-    this.write(
-      column,
-      applyCounterDelta(this.current(column) as number, delta),
-      this.causalStamp(column),
-    );
-  }
-
-  private async mergeManualField(column: string, local: unknown): Promise<void> {
-    const server = this.current(column);
-    const concurrent = this.isConcurrent(column);
-    const result = mergeManual({ serverValue: server, localValue: local, concurrent });
-    if (result.outcome === 'applied')
-      return this.write(column, result.value, this.causalStamp(column));
-    const base = await this.baseValue(column, server);
-    this.conflictFields.push({ field: column, base, local, server });
-  }
-
-  private baseValue(column: string, server: unknown): Promise<unknown> {
-    const { entityType } = this.change;
-    return this.writer.valueAtVersion(
-      entityType,
-      this.existing.id,
-      column,
-      this.baseVersion,
-      server,
-    );
-  }
-
-  /** A change that saw the server's write is causally after it: its stamp must sort higher. */
-  private causalStamp(column: string): Stamp {
-    const server = this.serverStamp(column);
-    if (!server) return this.stamp;
-    return { hlc: maxHlc(this.stamp.hlc, successorHlc(server.hlc)), clientId: this.stamp.clientId };
-  }
-}
-
 function validateIdentity(change: ChangeRequest): FieldProblem | null {
   return (
     validateMutationId(change.mutationId) ??
     validateEntityId(change.id) ??
     (change.hlc === null ? null : validateHlcField(change.hlc))
   );
-}
-
-function definedEntries(patch: Record<string, unknown>): [string, unknown][] {
-  return Object.entries(patch).filter(([, value]) => value !== undefined);
-}
-
-function tagOpsOf(patch: Record<string, unknown>): { add: string[]; remove: string[] } {
-  return {
-    add: (patch.tagsAdd as string[] | null | undefined) ?? [],
-    remove: (patch.tagsRemove as string[] | null | undefined) ?? [],
-  };
 }
 
 const tooManyTags = (): Outcome =>

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { Tx } from '../db/client.ts';
 import { type Conflict, type EntityType, Prisma } from '../db/generated/prisma/client.ts';
 import { entityKey, toJsonValue } from './entities.ts';
 import type { CommittedChange, SyncEntity } from './types.ts';
-
-type Tx = Prisma.TransactionClient;
 
 /** Old and new value of each field a change wrote, as stored in the change log. */
 export type FieldChanges = Record<

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isValidUserId } from '../auth/jwt.ts';
 import { type Action, roleAllows } from '../auth/roles.ts';
+import type { Tx } from '../db/client.ts';
 import type { Member, PrismaClient, Role } from '../db/generated/prisma/client.ts';
 import { badUserInput, forbidden } from '../errors.ts';
 import type { Actor } from './types.ts';
@@ -120,8 +121,6 @@ export async function removeMember(
     return count > 0;
   });
 }
-
-type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
 // Membership changes take the same lock as pushes so two admins demoting each other at
 // once cannot leave the workspace without an admin.
