@@ -15,6 +15,8 @@ import { requestIdOf, useRequestId } from './observability/request-id.ts';
 import { createSyncPubSub } from './pubsub.ts';
 import type { Context, Services } from './schema/context.ts';
 import { schema } from './schema/index.ts';
+import { useSecurity, withServiceUnavailable } from './security/index.ts';
+import { attachWebSocketTransport, type WebSocketTransport } from './transport/websocket.ts';
 
 export interface App {
   yoga: YogaServerInstance<Record<string, never>, Context>;
@@ -22,6 +24,8 @@ export interface App {
   database: Database;
   /** How tokens are verified, and the HS256 secret when there is one (to print a dev token). */
   auth: { source: AuthSource; secret: string | null };
+  /** The WebSocket transport once started (connections and subscriptions, for tests and metrics). */
+  websocket(): WebSocketTransport | null;
   /** Listens on `port` (0 picks a free one) and resolves with the address. */
   start(port?: number): Promise<{ port: number; url: string }>;
   /** Stops accepting requests, lets in-flight ones finish, then closes the database. */
@@ -55,7 +59,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       services,
       database,
       auth: authInfo,
-      ...lifecycle(yoga, services, database),
+      ...lifecycle(yoga, services, database, auth.verifier),
     };
   } catch (error) {
     await database.close();
@@ -71,9 +75,16 @@ function createYogaServer(services: Services, database: Database, verifier: Toke
     // Yoga's own /health answers any method with an empty body; ours reports JSON and 405s.
     healthCheckEndpoint: yogaHealthCheckEndpoint,
     landingPage: false,
-    graphiql: { title: 'Converge', defaultQuery: '{ me workspaces { id name role cursor } }' },
+    graphiql: services.config.graphiql && {
+      title: 'Converge',
+      defaultQuery: '{ me workspaces { id name role cursor } }',
+    },
     logging: createYogaLogger(services.logger),
-    maskedErrors: { maskError: createErrorMasker(services.logger) },
+    maskedErrors: {
+      maskError: withServiceUnavailable(createErrorMasker(services.logger), {
+        logger: services.logger,
+      }),
+    },
     plugins: [
       useRequestId(),
       useHttpMetrics(metrics),
@@ -83,6 +94,7 @@ function createYogaServer(services: Services, database: Database, verifier: Toke
         logger: services.logger,
         readiness: () => readiness(database),
       }),
+      ...useSecurity(services.config, services.logger),
     ],
     // Over WebSocket the transport has authenticated the connection and names the operation.
     context: async ({ request, connectionUser, requestId }: InitialContext): Promise<Context> => ({
@@ -120,17 +132,28 @@ function lifecycle(
   yoga: YogaServerInstance<Record<string, never>, Context>,
   services: Services,
   database: Database,
-): Pick<App, 'start' | 'stop'> {
+  verifier: TokenVerifier,
+): Pick<App, 'start' | 'stop' | 'websocket'> {
   const { config, logger } = services;
   let server: Server | null = null;
+  let websocket: WebSocketTransport | null = null;
   let stopped = false;
   return {
+    websocket: () => websocket,
     start: (port = config.port) =>
       new Promise((resolve, reject) => {
         const listening = createServer(yoga);
         listening.once('error', reject);
         listening.listen(port, config.host, () => {
           server = listening;
+          websocket = attachWebSocketTransport({
+            server: listening,
+            yoga,
+            verifier,
+            logger,
+            maxSubscriptionsPerConnection: config.maxSubscriptionsPerConnection,
+            maxConnectionsPerUser: config.maxConnectionsPerUser,
+          });
           const { port: actualPort } = listening.address() as AddressInfo;
           const host = config.host.includes(':') ? `[${config.host}]` : config.host;
           resolve({ port: actualPort, url: `http://${host}:${actualPort}` });
@@ -139,6 +162,8 @@ function lifecycle(
     stop: async () => {
       if (stopped) return;
       stopped = true;
+      // Open sockets would hold server.close() for the whole grace period: close them first (1001).
+      if (websocket) await websocket.close();
       if (server) await closeServer(server, logger);
       await yoga.dispose();
       await services.pubsub.close();

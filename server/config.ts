@@ -24,7 +24,26 @@ const environmentSchema = z.object({
   AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   AUTH_JWKS_URL: z.url().optional(),
   MAX_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
+  MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).max(100_000).default(500),
+  MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).max(100_000).default(50),
   MIGRATE_ON_START: booleanFromEnv.default(true),
+  // Hardening (server/security). Defaults suit a team server; production may tighten them.
+  GRAPHIQL: booleanFromEnv.default(true),
+  INTROSPECTION: booleanFromEnv.default(true),
+  CSRF_PREVENTION: booleanFromEnv.default(true),
+  // Yoga's own body limit (maxRequestBodySize, 25 MB) stays behind this one.
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(25_000_000)
+    .default(16 * 1024 * 1024),
+  MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(1000).default(15),
+  MAX_QUERY_ALIASES: z.coerce.number().int().min(0).max(100_000).default(30),
+  MAX_QUERY_COST: z.coerce.number().int().min(1).default(5_000),
+  RATE_LIMIT_USER_REQUESTS_PER_MINUTE: z.coerce.number().int().min(0).default(6_000),
+  RATE_LIMIT_USER_CHANGES_PER_MINUTE: z.coerce.number().int().min(0).default(60_000),
+  RATE_LIMIT_WORKSPACE_CHANGES_PER_MINUTE: z.coerce.number().int().min(0).default(120_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -38,7 +57,27 @@ export interface Config {
   authSecret: string | undefined;
   authJwksUrl: string | undefined;
   maxBatch: number;
+  /** Active subscriptions one WebSocket connection may hold. */
+  maxSubscriptionsPerConnection: number;
+  /** WebSocket connections one user may hold on one instance. */
+  maxConnectionsPerUser: number;
   migrateOnStart: boolean;
+  /** Serve GraphiQL on GET /graphql from a browser. */
+  graphiql: boolean;
+  /** Answer __schema / __type queries (and "did you mean" hints, which leak the schema too). */
+  introspection: boolean;
+  /** Refuse requests a browser could send cross-site without a preflight. */
+  csrfPrevention: boolean;
+  /** Largest request body accepted (413 past it). */
+  maxBodyBytes: number;
+  /** Query limits answered with QUERY_TOO_COMPLEX. */
+  maxQueryDepth: number;
+  maxQueryAliases: number;
+  maxQueryCost: number;
+  /** Token buckets answered with RATE_LIMITED; 0 turns one off. Shared through Redis when set. */
+  rateLimitUserRequestsPerMinute: number;
+  rateLimitUserChangesPerMinute: number;
+  rateLimitWorkspaceChangesPerMinute: number;
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
 }
 
@@ -73,7 +112,19 @@ export function parseConfig(environment: Environment = process.env): Config {
     authSecret: env.AUTH_SECRET,
     authJwksUrl: env.AUTH_JWKS_URL,
     maxBatch: env.MAX_BATCH,
+    maxSubscriptionsPerConnection: env.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    maxConnectionsPerUser: env.MAX_CONNECTIONS_PER_USER,
     migrateOnStart: env.MIGRATE_ON_START,
+    graphiql: env.GRAPHIQL,
+    introspection: env.INTROSPECTION,
+    csrfPrevention: env.CSRF_PREVENTION,
+    maxBodyBytes: env.MAX_BODY_BYTES,
+    maxQueryDepth: env.MAX_QUERY_DEPTH,
+    maxQueryAliases: env.MAX_QUERY_ALIASES,
+    maxQueryCost: env.MAX_QUERY_COST,
+    rateLimitUserRequestsPerMinute: env.RATE_LIMIT_USER_REQUESTS_PER_MINUTE,
+    rateLimitUserChangesPerMinute: env.RATE_LIMIT_USER_CHANGES_PER_MINUTE,
+    rateLimitWorkspaceChangesPerMinute: env.RATE_LIMIT_WORKSPACE_CHANGES_PER_MINUTE,
     logLevel: env.LOG_LEVEL,
   };
 }

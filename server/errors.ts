@@ -12,7 +12,10 @@ export const ErrorCode = {
   BATCH_TOO_LARGE: 'BATCH_TOO_LARGE',
   RATE_LIMITED: 'RATE_LIMITED',
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
   NOT_FOUND: 'NOT_FOUND',
+  /** The database is unreachable or restarting: retry later (HTTP 503 with Retry-After). */
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
   // Per-change codes of REJECTED results.
   VALIDATION: 'VALIDATION',

@@ -91,44 +91,57 @@ async function entityChanges(context: Context, args: EntityChangedArgs) {
   return streamEntityChanges(context, args, actor.userId, after);
 }
 
-async function* streamEntityChanges(
+/**
+ * Wraps a stream so that ending the subscription ends it at once. An async generator
+ * waiting for its next event only sees `return()` when that event arrives, which in a quiet
+ * workspace could be never; returning the signal source instead wakes it immediately.
+ */
+function endable<T>(stream: AsyncIterable<T>, source: { return(): unknown }): Repeater<T> {
+  return new Repeater<T>(async (push, stop) => {
+    void stop.then(() => source.return());
+    try {
+      for await (const item of stream) await push(item);
+      stop();
+    } catch (error) {
+      stop(error);
+    }
+  });
+}
+
+function streamEntityChanges(
   context: Context,
   args: EntityChangedArgs,
   userId: string,
   after: number | null,
-): AsyncGenerator<EntityChangedEvent> {
+): Repeater<EntityChangedEvent> {
   const live = liveSignals(context, args.workspaceId, userId);
-  try {
-    yield* entityChangeStream(
-      context.services.prisma,
-      { workspaceId: args.workspaceId, after, types: args.types ?? null },
-      live[Symbol.asyncIterator](),
-    );
-  } finally {
-    await live.return();
-  }
+  const stream = entityChangeStream(
+    context.services.prisma,
+    { workspaceId: args.workspaceId, after, types: args.types ?? null },
+    live[Symbol.asyncIterator](),
+  );
+  return endable(stream, live);
 }
 
 async function conflictChanges(context: Context, workspaceId: string) {
   const actor = requireUser(context);
   await requireAccess(context.services.prisma, actor, workspaceId, 'subscribe');
-  return streamConflictChanges(context.services.pubsub, workspaceId, actor.userId);
+  const { pubsub } = context.services;
+  const merged = Repeater.merge([
+    pubsub.subscribe('conflictChanged', workspaceId),
+    revocations(pubsub, workspaceId, actor.userId),
+  ]);
+  return endable(untilRevoked<Conflict>(merged), merged);
 }
 
-async function* streamConflictChanges(
-  pubsub: SyncPubSub,
-  workspaceId: string,
-  userId: string,
-): AsyncGenerator<Conflict> {
-  const conflicts = pubsub.subscribe('conflictChanged', workspaceId);
-  const merged = Repeater.merge([conflicts, revocations(pubsub, workspaceId, userId)]);
-  try {
-    for await (const item of merged) {
-      if ('kind' in item) throw forbidden('You are no longer a member of this workspace');
-      yield item;
+async function* untilRevoked<T extends object>(
+  items: AsyncIterable<T | { kind: 'revoked' }>,
+): AsyncGenerator<T> {
+  for await (const item of items) {
+    if ('kind' in item && item.kind === 'revoked') {
+      throw forbidden('You are no longer a member of this workspace');
     }
-  } finally {
-    await merged.return();
+    yield item as T;
   }
 }
 

@@ -1,8 +1,9 @@
-import type { EntityType, PrismaClient } from '../db/generated/prisma/client.ts';
+import type { ChangeLog, EntityType, PrismaClient } from '../db/generated/prisma/client.ts';
 import { forbidden } from '../errors.ts';
 import type { EntityChangedEvent } from '../pubsub.ts';
 import { entityKey } from './entities.ts';
 import type { SyncEntity } from './types.ts';
+import { changedFieldsOf, type FieldChanges } from './workspace-writer.ts';
 
 /** What a live entity stream listens to, merged from pub/sub topics. */
 export type LiveSignal =
@@ -30,7 +31,7 @@ const REPLAY_PAGE = 500;
  *
  * The live listener starts before the replay from `after`, so a change committing during
  * the replay is either read by the replay or arrives live; never neither, never twice.
- * Replayed events carry the entity's current state; live events its state after the change.
+ * Replayed events carry the entity as it was right after the change, exactly as live ones.
  */
 export async function* entityChangeStream(
   prisma: PrismaClient,
@@ -76,7 +77,7 @@ async function workspaceSeq(prisma: PrismaClient, workspaceId: string): Promise<
   return workspace?.seq ?? 0;
 }
 
-/** Change-log rows after `after` (up to `until`), in order, with their entities' current state. */
+/** Change-log rows after `after` (up to `until`), in order, with each entity as it was then. */
 async function* readChangeLog(
   prisma: PrismaClient,
   workspaceId: string,
@@ -91,9 +92,9 @@ async function* readChangeLog(
       take: REPLAY_PAGE,
     });
     if (rows.length === 0) return;
-    const entities = await loadEntities(prisma, rows);
+    const states = await statesAtChanges(prisma, workspaceId, rows);
     for (const row of rows) {
-      const entity = entities.get(entityKey(row.entityType, row.entityId));
+      const entity = states.get(row.seq);
       cursor = row.seq;
       if (!entity) continue; // rows are never physically deleted; kept defensive for restores
       yield {
@@ -101,7 +102,7 @@ async function* readChangeLog(
         seq: row.seq,
         entityType: row.entityType,
         op: row.op,
-        changedFields: Object.keys((row.changes ?? {}) as object),
+        changedFields: changedFieldsOf(row.changes as object),
         actorId: row.actorId,
         clientId: row.clientId,
         entity,
@@ -109,6 +110,72 @@ async function* readChangeLog(
     }
     if (rows.length < REPLAY_PAGE) return;
   }
+}
+
+type LoggedChange = Pick<
+  ChangeLog,
+  'seq' | 'entityType' | 'entityId' | 'changes' | 'version' | 'actorId' | 'createdAt'
+>;
+
+/**
+ * The state of each entity right after each of `rows`, so a replayed event carries exactly
+ * what the live event carried. Every change logs the old value of each field it wrote, so
+ * walking an entity's later changes backwards from its current row undoes them one by one.
+ */
+async function statesAtChanges(
+  prisma: PrismaClient,
+  workspaceId: string,
+  rows: readonly LoggedChange[],
+): Promise<Map<number, SyncEntity>> {
+  const current = await loadEntities(prisma, rows);
+  const first = rows[0]?.seq ?? 0;
+  const history = await prisma.changeLog.findMany({
+    where: {
+      workspaceId,
+      seq: { gte: first },
+      entityId: { in: [...new Set(rows.map((row) => row.entityId))] },
+    },
+    orderBy: { seq: 'desc' },
+    select: {
+      seq: true,
+      entityType: true,
+      entityId: true,
+      changes: true,
+      version: true,
+      actorId: true,
+      createdAt: true,
+    },
+  });
+  const wanted = new Set(rows.map((row) => row.seq));
+  const working = new Map<string, Record<string, unknown>>();
+  const states = new Map<number, SyncEntity>();
+  for (const change of history) {
+    const key = entityKey(change.entityType, change.entityId);
+    const state = working.get(key) ?? (current.get(key) ? { ...current.get(key) } : null);
+    if (!state) continue;
+    if (wanted.has(change.seq)) {
+      states.set(change.seq, {
+        ...state,
+        seq: change.seq,
+        version: change.version,
+        updatedAt: change.createdAt,
+        updatedBy: change.actorId,
+      } as SyncEntity);
+    }
+    working.set(key, undo(state, change.changes as FieldChanges));
+  }
+  return states;
+}
+
+function undo(
+  state: Record<string, unknown>,
+  changes: FieldChanges | null,
+): Record<string, unknown> {
+  const before = { ...state };
+  for (const [field, { old }] of Object.entries(changes ?? {})) {
+    before[field] = field === 'dueAt' && typeof old === 'string' ? new Date(old) : old;
+  }
+  return before;
 }
 
 async function loadEntities(

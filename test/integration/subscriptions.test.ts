@@ -6,6 +6,7 @@ import {
   ENTITY_CHANGED,
   type Received,
   subscribeSse,
+  subscribeWs,
 } from '../support/subscriptions.ts';
 import {
   addMember,
@@ -204,5 +205,75 @@ describe.each(testDatabaseKinds())('entityChanged and conflictChanged over SSE o
       },
     ]);
     subscription.stop();
+  });
+
+  it('delivers the same events over SSE and WebSocket', async () => {
+    const after = await cursorNow();
+    const token = await server.token('bob');
+    const overSse = subscribeSse<EntityChange>(server.url, token, ENTITY_CHANGED, {
+      workspaceId,
+      after,
+    });
+    const overWs = subscribeWs<EntityChange>(server.url, token, ENTITY_CHANGED, {
+      workspaceId,
+      after,
+    });
+    open.push(overSse as Received<unknown>, overWs as Received<unknown>);
+    const id = newId();
+    await alice.pushOne({ task: { id, patch: { title: 'both ways', tagsAdd: ['x'] } } });
+    await alice.pushOne({ task: { id, baseVersion: 1, patch: { notes: 'more' } } });
+    await alice.pushOne({ comment: { id: newId(), patch: { taskId: id, body: 'hi' } } });
+    const [sse, ws] = await Promise.all([overSse.waitFor(3), overWs.waitFor(3)]);
+    expect(ws).toHaveLength(3);
+    expect(ws).toEqual(sse);
+    overSse.stop();
+    overWs.stop();
+  });
+
+  it('refuses a WebSocket subscription into a workspace the user is not in', async () => {
+    const outsider = subscribeWs(server.url, await server.token('mallory'), ENTITY_CHANGED, {
+      workspaceId,
+    });
+    open.push(outsider as Received<unknown>);
+    const [refused] = await outsider.waitFor(1);
+    expect(refused?.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('replays each change with the entity as it was right after that change', async () => {
+    const start = await cursorNow();
+    const id = newId();
+    await alice.pushOne({
+      task: { id, patch: { title: 'first', dueAt: '2027-01-01T00:00:00.000Z' } },
+    });
+    await alice.pushOne({
+      task: { id, baseVersion: 1, patch: { title: 'second', tagsAdd: ['a'] } },
+    });
+    await alice.pushOne({
+      task: { id, baseVersion: 2, patch: { dueAt: null, timeSpentDelta: 5 } },
+    });
+    const replay = await subscribe('bob', { after: start });
+    const events = (await replay.waitFor(3)).map(
+      (result) => (result.data as EntityChange).entityChanged,
+    );
+    expect(
+      events.map((event) => [
+        event.op,
+        event.entity.version,
+        event.entity.title,
+        event.entity.dueAt,
+        event.entity.tags,
+        event.entity.timeSpentMinutes,
+      ]),
+    ).toEqual([
+      ['CREATE', 1, 'first', '2027-01-01T00:00:00.000Z', [], 0],
+      ['UPDATE', 2, 'second', '2027-01-01T00:00:00.000Z', ['a'], 0],
+      ['UPDATE', 3, 'second', null, ['a'], 5],
+    ]);
+    expect(events.map((event) => event.changedFields)).toEqual([
+      expect.arrayContaining(['title', 'dueAt']),
+      ['tags', 'title'],
+      ['dueAt', 'timeSpentMinutes'],
+    ]);
+    replay.stop();
   });
 });

@@ -1,3 +1,5 @@
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { ENTITY_FIELDS } from './sync.ts';
 
 export const ENTITY_CHANGED = `
@@ -115,5 +117,44 @@ export function subscribeSse<T = Record<string, unknown>>(
       if ((error as Error).name !== 'AbortError') throw error;
     });
     return { ended, stop: () => abort.abort() };
+  });
+}
+
+/** A subscription over WebSocket (graphql-transport-ws), token in connection_init. */
+export function subscribeWs<T = Record<string, unknown>>(
+  url: string,
+  token: string | null,
+  query: string,
+  variables: Record<string, unknown>,
+): Received<T> {
+  return collector<T>((push) => {
+    const client = createClient({
+      url: `${url.replace(/^http/, 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+    });
+    let unsubscribe = () => {};
+    const ended = new Promise<void>((resolve) => {
+      unsubscribe = client.subscribe<T>(
+        { query, variables },
+        {
+          next: (result) => push(result as SubscriptionResult<T>),
+          error: (error) => {
+            const errors = Array.isArray(error) ? error : [];
+            if (errors.length > 0) push({ errors } as SubscriptionResult<T>);
+            resolve();
+          },
+          complete: () => resolve(),
+        },
+      );
+    });
+    return {
+      ended,
+      stop: () => {
+        unsubscribe();
+        void client.dispose();
+      },
+    };
   });
 }
