@@ -78,20 +78,10 @@ function createRedisPubSub(
   watchConnection(publisher, 'publisher', logger);
   watchConnection(subscriber, 'subscriber', logger, () => local.publish('resync'));
 
-  const safePublisher = {
-    publish: (channel: string, message: string) =>
-      publisher.publish(channel, message).catch((err: unknown) => {
-        logger.warn(
-          { err, channel },
-          'Redis publish failed; subscribers recover from the change log',
-        );
-        return 0;
-      }),
-  } as unknown as Redis;
   const pubsub = createPubSub<SyncEvents>({
     eventTarget: createRedisEventTarget({
-      publishClient: safePublisher,
-      subscribeClient: subscriber,
+      publishClient: failSoftPublisher(publisher, logger),
+      subscribeClient: failSoftSubscriber(subscriber, logger),
     }),
   });
   return {
@@ -103,6 +93,42 @@ function createRedisPubSub(
       subscriber.disconnect();
     },
   };
+}
+
+/**
+ * The Redis event target fires publish/subscribe/unsubscribe without handling their
+ * promises; a command failing while Redis is away (or at shutdown) would be an unhandled
+ * rejection, which ends a Node process. These wrappers log instead: lost notifications are
+ * recovered from the change log.
+ */
+function failSoftPublisher(client: Redis, logger: Logger): Redis {
+  return {
+    publish: (channel: string, message: string) =>
+      client.publish(channel, message).catch((err: unknown) => {
+        logger.warn(
+          { err, channel },
+          'Redis publish failed; subscribers recover from the change log',
+        );
+        return 0;
+      }),
+  } as unknown as Redis;
+}
+
+function failSoftSubscriber(client: Redis, logger: Logger): Redis {
+  const logFailure = (action: string) => (err: unknown) => {
+    logger.warn({ err, action }, 'Redis subscription command failed');
+  };
+  const wrapper = {
+    on: (event: string, listener: (...args: unknown[]) => void) => {
+      client.on(event, listener);
+      return wrapper;
+    },
+    subscribe: (...channels: string[]) =>
+      client.subscribe(...channels).catch(logFailure('subscribe')),
+    unsubscribe: (...channels: string[]) =>
+      client.unsubscribe(...channels).catch(logFailure('unsubscribe')),
+  };
+  return wrapper as unknown as Redis;
 }
 
 function watchConnection(
