@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub, type PubSub, type Repeater } from '@graphql-yoga/subscription';
 import { Redis } from 'ioredis';
@@ -53,9 +54,9 @@ export interface PubSubOptions {
  * change log by sequence, so a Redis outage never fails a push.
  */
 export function createSyncPubSub(options: PubSubOptions): SyncPubSub {
-  const local = createPubSub<{ resync: [] }>();
+  const local = createPubSub<{ resync: [] }>({ eventTarget: unboundedEventTarget() });
   if (!options.redisUrl) {
-    const pubsub = createPubSub<SyncEvents>();
+    const pubsub = createPubSub<SyncEvents>({ eventTarget: unboundedEventTarget() });
     return {
       publish: pubsub.publish,
       subscribe: pubsub.subscribe,
@@ -93,6 +94,16 @@ function createRedisPubSub(
       subscriber.disconnect();
     },
   };
+}
+
+/**
+ * Every subscription adds a listener; Node warns past ten per EventTarget, which is a normal
+ * day for a sync server, not a leak.
+ */
+function unboundedEventTarget<T>(): T {
+  const target = new EventTarget();
+  setMaxListeners(0, target);
+  return target as T;
 }
 
 /**

@@ -1,0 +1,802 @@
+import {
+  type Client,
+  createRequest,
+  makeResult,
+  type Operation,
+  type OperationResult,
+} from '@urql/core';
+import type { DocumentNode, OperationDefinitionNode } from 'graphql';
+import { pipe, subscribe } from 'wonka';
+import { type BackoffOptions, backoffDelay } from './backoff.ts';
+import {
+  type EntityKind,
+  entityKey,
+  isSyncEntity,
+  type Patch,
+  type SyncEntity,
+  typenameOf,
+} from './entities.ts';
+import type { ExchangeHooks, Transport } from './exchange.ts';
+import {
+  ChangesSinceDocument,
+  type ChangesSinceQuery,
+  ConflictChangedDocument,
+  type ConflictChangedSubscription,
+  type ConflictFieldsFragment,
+  ConflictsDocument,
+  type ConflictsQuery,
+  EntityChangedDocument,
+  type EntityChangedSubscription,
+  PushChangesDocument,
+  type PushChangesMutation,
+} from './generated/graphql.ts';
+import { HybridClock } from './hlc.ts';
+import { uuidv4 } from './ids.ts';
+import { isNetworkError } from './network.ts';
+import { type OutboxEntry, OutboxStore, takeBatch, toChangeInput } from './outbox.ts';
+import { Replica } from './replica.ts';
+import type { SyncStorage } from './storage/types.ts';
+
+export type ChangeResult = PushChangesMutation['pushChanges']['results'][number];
+export type Conflict = ConflictFieldsFragment;
+
+/** A snapshot of the client's sync state. */
+export interface SyncStatus {
+  /** The last request or connection reached the server. */
+  online: boolean;
+  /** Local changes not yet acknowledged by the server. */
+  pending: number;
+  /** Where the client has caught up to in the workspace's change stream. */
+  cursor: string | null;
+  /** Open conflicts of the workspace that the client knows of. */
+  openConflicts: number;
+  /** Local changes the server rejected since this client started. */
+  rejected: number;
+}
+
+export interface SyncEvents {
+  /** A change of this client opened a conflict; the server kept its value for that field. */
+  conflict: { change: OutboxEntry; result: ChangeResult; conflict: Conflict };
+  /** The server refused a change of this client; the cache shows the server's state again. */
+  rejected: {
+    change: OutboxEntry;
+    result: ChangeResult;
+    error: NonNullable<ChangeResult['error']>;
+  };
+  /** Every acknowledged change, whatever its status. */
+  result: { change: OutboxEntry; result: ChangeResult };
+  /** Something failed in the background (storage, an unexpected server answer). */
+  error: { error: unknown };
+}
+
+export type SyncEventName = keyof SyncEvents;
+
+export interface EngineOptions {
+  workspaceId: string;
+  clientId: string | undefined;
+  storage: () => Promise<SyncStorage>;
+  userId: () => string | null;
+  /** Edits made within this window go out together. */
+  batchWindowMs: number;
+  maxBatchSize: number;
+  pageSize: number;
+  live: boolean;
+  now: () => number;
+  setTimeout: typeof setTimeout;
+  clearTimeout: typeof clearTimeout;
+  retry: BackoffOptions;
+}
+
+// Whole-request errors worth trying again later; any other error rejects the batch.
+const RETRYABLE_CODES = new Set(['UNAUTHENTICATED', 'RATE_LIMITED', 'INTERNAL_SERVER_ERROR']);
+const CONFLICT_PAGE = 100;
+const CONFLICT_PAGES_MAX = 20;
+
+type Timer = ReturnType<typeof setTimeout>;
+
+/**
+ * The sync engine behind createSyncClient: owns the outbox (ordering, batching, exactly-once
+ * replay), the replica and cursor (catch-up and live updates), and the status. It talks to
+ * the network only through urql, via the exchange it hooks into.
+ */
+export class SyncEngine implements ExchangeHooks {
+  client!: Client;
+  private transport: Transport | undefined;
+  private storage: SyncStorage | undefined;
+  private outboxStore: OutboxStore | undefined;
+  private replica: Replica | undefined;
+  private clientIdValue: string | undefined;
+  private readonly clock: HybridClock;
+  private readonly entries: OutboxEntry[] = [];
+  /** Entries made before storage was open: their base and persistence wait for start. */
+  private readonly early: OutboxEntry[] = [];
+  private readonly attached = new Map<string, Operation>();
+  private readonly attachedKeys = new Map<number, string>();
+  private readonly claimedKeys = new Set<number>();
+  private readonly conflicts = new Map<string, Conflict>();
+  private readonly listeners = new Map<SyncEventName, Set<(event: never) => void>>();
+  private readonly statusListeners = new Set<(status: SyncStatus) => void>();
+  private readonly onlineCallbacks: (() => void)[] = [];
+  private readonly ackWaiters: {
+    ids: Set<string>;
+    resolve: () => void;
+    reject: (e: Error) => void;
+  }[] = [];
+  private lane: Promise<unknown> = Promise.resolve();
+  private appending: Promise<void> = Promise.resolve();
+  private pendingAppend: OutboxEntry[] = [];
+  private online = false;
+  private rejected = 0;
+  private ready = false;
+  private closed = false;
+  private sending = false;
+  private pulling: Promise<void> | undefined;
+  private windowTimer: Timer | undefined;
+  private retryTimer: Timer | undefined;
+  private probeTimer: Timer | undefined;
+  private liveTimer: Timer | undefined;
+  private retryAttempt = 0;
+  private probeAttempt = 0;
+  private liveAttempt = 0;
+  private lastStatus = '';
+  private readonly subscriptions: { unsubscribe(): void }[] = [];
+  readonly started: Promise<void>;
+
+  constructor(private readonly options: EngineOptions) {
+    this.clock = new HybridClock(options.now);
+    this.started = new Promise((resolve, reject) => {
+      // Start once the urql client exists and has connected the exchange.
+      queueMicrotask(() => void this.start().then(resolve, reject));
+    });
+    this.started.catch((error: unknown) => this.emit('error', { error }));
+  }
+
+  get clientId(): string | undefined {
+    return this.clientIdValue;
+  }
+
+  /** The newest server copy of an entity seen so far. */
+  latest(typename: string, id: string): SyncEntity | undefined {
+    return this.replica?.get(typename, id);
+  }
+
+  /** The opened storage, for graphcache's own persistence. */
+  storageForCache(): SyncStorage {
+    if (!this.storage) throw new Error('Storage is not open yet');
+    return this.storage;
+  }
+
+  get cursor(): string | null {
+    return this.replica?.cursor ?? null;
+  }
+
+  // ---- public API -------------------------------------------------------------------------
+
+  status(): SyncStatus {
+    return {
+      online: this.online,
+      pending: this.entries.length,
+      cursor: this.cursor,
+      openConflicts: this.conflicts.size,
+      rejected: this.rejected,
+    };
+  }
+
+  onStatus(listener: (status: SyncStatus) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  on<Name extends SyncEventName>(
+    name: Name,
+    listener: (event: SyncEvents[Name]) => void,
+  ): () => void {
+    const set = this.listeners.get(name) ?? new Set();
+    set.add(listener as (event: never) => void);
+    this.listeners.set(name, set);
+    return () => set.delete(listener as (event: never) => void);
+  }
+
+  /** Registered by graphcache's offlineExchange: re-runs queries that failed offline. */
+  addOnlineCallback(callback: () => void): void {
+    this.onlineCallbacks.push(callback);
+  }
+
+  /** Records a local edit: applied to the cache at once, sent in order later. */
+  record(kind: EntityKind, id: string, op: OutboxEntry['op'], patch: Patch | null): void {
+    if (this.closed) throw new Error('This sync client is closed');
+    const entry: OutboxEntry = {
+      mutationId: uuidv4(),
+      kind,
+      id,
+      op,
+      patch,
+      hlc: this.clock.tick(),
+      baseVersion: op === 'create' ? 0 : null,
+      madeAt: this.options.now(),
+    };
+    if (this.ready) {
+      entry.baseVersion = this.baseVersionAtEdit(entry);
+      this.entries.push(entry);
+      this.persistAppend(entry);
+      this.attach(entry);
+      this.scheduleWindow();
+    } else {
+      this.early.push(entry);
+    }
+    this.publishStatus();
+  }
+
+  /** Resolves once every change made before the call is acknowledged by the server. */
+  flush(): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('This sync client is closed'));
+    const ids = new Set([...this.early, ...this.entries].map((entry) => entry.mutationId));
+    if (ids.size === 0) return this.started;
+    const done = new Promise<void>((resolve, reject) => {
+      this.ackWaiters.push({ ids, resolve, reject });
+    });
+    // A client whose storage failed to open rejects here rather than waiting forever.
+    return this.started.then(() => {
+      this.sendNow();
+      return done;
+    });
+  }
+
+  /** Catches up from the stored cursor, page by page; rejects when the server is unreachable. */
+  pull(): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('This sync client is closed'));
+    this.pulling ??= this.started
+      .then(() => this.pullPages())
+      .finally(() => {
+        this.pulling = undefined;
+      });
+    return this.pulling;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const timer of [this.windowTimer, this.retryTimer, this.probeTimer, this.liveTimer]) {
+      if (timer) this.options.clearTimeout(timer);
+    }
+    for (const subscription of this.subscriptions.splice(0)) subscription.unsubscribe();
+    for (const waiter of this.ackWaiters.splice(0)) {
+      waiter.reject(new Error('The sync client was closed before the server acknowledged'));
+    }
+    await this.started.catch(() => undefined);
+    await this.appending.catch(() => undefined);
+    await this.replica?.persist().catch(() => undefined);
+    await this.storage?.close();
+    this.statusListeners.clear();
+  }
+
+  // ---- start and persistence ----------------------------------------------------------------
+
+  private async start(): Promise<void> {
+    const storage = await this.options.storage();
+    this.storage = storage;
+    this.clientIdValue =
+      this.options.clientId ??
+      (await storage.updateItem('client-id', (current) => current ?? uuidv4()));
+    const replica = new Replica(storage, {
+      key: `replica:${this.options.workspaceId}`,
+      writeDelayMs: 50,
+      setTimeout: this.options.setTimeout,
+      clearTimeout: this.options.clearTimeout,
+    });
+    await replica.load();
+    this.replica = replica;
+    this.outboxStore = new OutboxStore(storage, `outbox:${this.options.workspaceId}`);
+    const stored = await this.outboxStore.load();
+    this.clock.observe(stored.clock);
+    for (const entry of stored.entries) this.clock.observe(entry.hlc);
+    if (this.closed) return;
+
+    await this.hydrate();
+    this.entries.push(...stored.entries);
+    for (const entry of this.early.splice(0)) {
+      entry.baseVersion = entry.op === 'create' ? 0 : this.baseVersionAtEdit(entry);
+      this.entries.push(entry);
+      this.persistAppend(entry);
+    }
+    for (const entry of this.entries) this.attach(entry);
+    this.ready = true;
+    this.publishStatus();
+    if (this.entries.length > 0) this.scheduleWindow();
+    void this.pull().catch(() => undefined);
+  }
+
+  /** The version this edit builds on, or null when it builds on a pending edit of ours. */
+  private baseVersionAtEdit(entry: OutboxEntry): number | null {
+    if (entry.op === 'create') return 0;
+    const pendingBefore = this.entries.some(
+      (other) => other !== entry && other.kind === entry.kind && other.id === entry.id,
+    );
+    if (pendingBefore) return null;
+    return this.replica?.get(typenameOf[entry.kind], entry.id)?.version ?? null;
+  }
+
+  private baseVersionAtSend(entry: OutboxEntry): number {
+    if (entry.baseVersion !== null) return entry.baseVersion;
+    // The earlier edit is acknowledged by now (batches end before such an edit), so the
+    // replica holds the version the server gave it. Unknown: let the server say NOT_FOUND.
+    return this.replica?.get(typenameOf[entry.kind], entry.id)?.version ?? 1;
+  }
+
+  // Appends made in one tick are stored together; sending waits for them (persist first).
+  private persistAppend(entry: OutboxEntry): void {
+    this.pendingAppend.push(entry);
+    if (this.pendingAppend.length > 1) return;
+    const store = this.outboxStore;
+    if (!store) return;
+    const write = async () => {
+      await Promise.resolve();
+      const batch = this.pendingAppend.splice(0);
+      await store.append(batch, this.clock.current());
+    };
+    this.appending = this.appending.then(write, write).catch((error: unknown) => {
+      this.emit('error', { error });
+    });
+  }
+
+  /** Writes the replica into graphcache, so a restart offline shows what was there. */
+  private async hydrate(): Promise<void> {
+    const replica = this.replica;
+    if (!replica || (replica.all().length === 0 && replica.cursor === null)) return;
+    await this.client
+      .query(
+        ChangesSinceDocument,
+        { workspaceId: this.options.workspaceId },
+        { requestPolicy: 'network-only', converge: { hydrate: true } },
+      )
+      .toPromise();
+  }
+
+  /** Dispatches an edit as its own optimistic pushChanges; the outbox answers it later. */
+  private attach(entry: OutboxEntry): void {
+    const variables = {
+      input: {
+        workspaceId: this.options.workspaceId,
+        clientId: this.clientIdValue ?? '',
+        changes: [toChangeInput(entry, entry.baseVersion)],
+      },
+    };
+    void this.client
+      .mutation(PushChangesDocument, variables, { converge: { mutationId: entry.mutationId } })
+      .toPromise();
+  }
+
+  // ---- exchange hooks ---------------------------------------------------------------------
+
+  connect(transport: Transport): void {
+    this.transport = transport;
+  }
+
+  claim(operation: Operation): boolean {
+    const converge = operation.context.converge as
+      | { mutationId?: string; hydrate?: boolean }
+      | undefined;
+    if (operation.kind === 'mutation' && rootField(operation.query) === 'pushChanges') {
+      this.claimedKeys.add(operation.key);
+      if (converge?.mutationId) {
+        this.attached.set(converge.mutationId, operation);
+        this.attachedKeys.set(operation.key, converge.mutationId);
+      } else {
+        // An app's own pushChanges waits its turn behind the outbox's batches.
+        void this.inLane(() => this.forward(operation));
+      }
+      return true;
+    }
+    if (operation.kind === 'query' && converge?.hydrate) {
+      this.claimedKeys.add(operation.key);
+      queueMicrotask(() => this.transport?.deliver(this.hydrationResult(operation)));
+      return true;
+    }
+    return false;
+  }
+
+  release(operation: Operation): boolean {
+    if (!this.claimedKeys.delete(operation.key)) return false;
+    const mutationId = this.attachedKeys.get(operation.key);
+    if (mutationId !== undefined) {
+      this.attachedKeys.delete(operation.key);
+      if (this.attached.get(mutationId)?.key === operation.key) this.attached.delete(mutationId);
+    }
+    return true;
+  }
+
+  inspect(result: OperationResult): OperationResult {
+    const { operation } = result;
+    if (operation.kind !== 'subscription' && operation.kind !== 'teardown') {
+      if (isNetworkError(result.error)) this.setOnline(false);
+      else if (result.data || result.error?.response) this.setOnline(true);
+    }
+    if (!result.data || this.closed) return result;
+    const data = this.gate(result.data) as typeof result.data;
+    if (operation.context.converge?.live === 'entities') this.onEntityChange(data);
+    if (operation.context.converge?.live === 'conflicts') this.onConflictChange(data);
+    return { ...result, data };
+  }
+
+  /** Replaces older copies of entities with the newest the client has seen, and keeps those. */
+  private gate(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map((item) => this.gate(item));
+    if (typeof value !== 'object' || value === null) return value;
+    if (isSyncEntity(value)) {
+      this.clock.observe(value.updatedAt);
+      return this.replica ? this.replica.absorb(value) : value;
+    }
+    const copy: Record<string, unknown> = {};
+    for (const [key, field] of Object.entries(value)) copy[key] = this.gate(field);
+    return copy;
+  }
+
+  private hydrationResult(operation: Operation): OperationResult {
+    const replica = this.replica;
+    const data: ChangesSinceQuery = {
+      __typename: 'Query',
+      changesSince: {
+        __typename: 'ChangeBatch',
+        cursor: replica?.cursor ?? '',
+        hasMore: false,
+        entities: replica?.all() ?? [],
+      },
+    };
+    return makeResult(operation, { data });
+  }
+
+  // ---- outbox -----------------------------------------------------------------------------
+
+  private scheduleWindow(): void {
+    if (this.windowTimer || this.sending || this.retryTimer || this.closed) return;
+    this.windowTimer = this.options.setTimeout(() => {
+      this.windowTimer = undefined;
+      void this.sendLoop();
+    }, this.options.batchWindowMs);
+  }
+
+  private sendNow(): void {
+    if (this.windowTimer) this.options.clearTimeout(this.windowTimer);
+    if (this.retryTimer) this.options.clearTimeout(this.retryTimer);
+    this.windowTimer = undefined;
+    this.retryTimer = undefined;
+    void this.sendLoop();
+  }
+
+  private async sendLoop(): Promise<void> {
+    if (this.sending || !this.ready || this.closed) return;
+    this.sending = true;
+    try {
+      while (!this.closed) {
+        const batch = takeBatch(this.entries, this.options.maxBatchSize);
+        if (batch.length === 0) break;
+        await this.appending;
+        const outcome = await this.inLane(() => this.pushBatch(batch));
+        if (outcome === 'retry') {
+          this.scheduleRetry();
+          break;
+        }
+      }
+    } catch (error) {
+      this.emit('error', { error });
+      this.scheduleRetry();
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  private scheduleRetry(): void {
+    if (this.closed || this.retryTimer) return;
+    const delay = backoffDelay(this.retryAttempt++, this.options.retry);
+    this.retryTimer = this.options.setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.sendLoop();
+    }, delay);
+  }
+
+  private async pushBatch(batch: OutboxEntry[]): Promise<'done' | 'retry'> {
+    const input = {
+      workspaceId: this.options.workspaceId,
+      clientId: this.clientIdValue ?? '',
+      changes: batch.map((entry) => toChangeInput(entry, this.baseVersionAtSend(entry))),
+    };
+    const operation = this.client.createRequestOperation(
+      'mutation',
+      createRequest(PushChangesDocument, { input }),
+      { requestPolicy: 'network-only', converge: { batch: true } },
+    );
+    const result = await this.forward(operation);
+    if (this.closed) return 'done';
+    if (isNetworkError(result.error)) return 'retry';
+    const payload = (result.data as PushChangesMutation | undefined)?.pushChanges;
+    if (!payload) {
+      const error = result.error?.graphQLErrors[0];
+      const code = String(error?.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
+      if (RETRYABLE_CODES.has(code)) return 'retry';
+      // The server will never take this batch as it is (FORBIDDEN, BAD_USER_INPUT...):
+      // rejecting it beats blocking every later change forever.
+      const message = error?.message ?? 'The server refused the batch';
+      await this.settle(
+        batch,
+        new Map(batch.map((entry) => [entry.mutationId, rejectedResult(entry, code, message)])),
+      );
+      return 'done';
+    }
+    this.retryAttempt = 0;
+    const results = new Map(payload.results.map((change) => [change.mutationId, change]));
+    await this.settle(batch, results, payload.cursor);
+    return 'done';
+  }
+
+  /** Hands each edit its answer, then drops the batch from the outbox. */
+  private async settle(
+    batch: OutboxEntry[],
+    results: Map<string, ChangeResult>,
+    cursor = '',
+  ): Promise<void> {
+    for (const entry of batch) {
+      const result =
+        results.get(entry.mutationId) ??
+        rejectedResult(entry, 'NO_RESULT', 'The server did not answer this change');
+      this.deliverResult(entry, result, cursor);
+      this.report(entry, result);
+    }
+    const done = new Set(batch.map((entry) => entry.mutationId));
+    for (let index = this.entries.length - 1; index >= 0; index--) {
+      const entry = this.entries[index];
+      if (entry && done.has(entry.mutationId)) this.entries.splice(index, 1);
+    }
+    await this.outboxStore?.remove([...done]);
+    this.publishStatus();
+    this.wakeAckWaiters(done);
+  }
+
+  private deliverResult(entry: OutboxEntry, result: ChangeResult, cursor: string): void {
+    const operation = this.attached.get(entry.mutationId);
+    if (!operation) return;
+    this.attached.delete(entry.mutationId);
+    const data: PushChangesMutation = {
+      __typename: 'Mutation',
+      pushChanges: { __typename: 'PushChangesPayload', cursor, results: [result] },
+    };
+    this.transport?.deliver(makeResult(operation, { data }));
+  }
+
+  private report(entry: OutboxEntry, result: ChangeResult): void {
+    this.emit('result', { change: entry, result });
+    if (result.status === 'CONFLICT' && result.conflict) {
+      if (result.conflict.status === 'OPEN')
+        this.conflicts.set(result.conflict.id, result.conflict);
+      this.emit('conflict', { change: entry, result, conflict: result.conflict });
+    }
+    if (result.status === 'REJECTED') {
+      this.rejected += 1;
+      const error = result.error ?? {
+        __typename: 'SyncError' as const,
+        code: 'REJECTED',
+        message: 'The server rejected this change',
+        field: null,
+      };
+      this.emit('rejected', { change: entry, result, error });
+    }
+  }
+
+  private wakeAckWaiters(done: Set<string>): void {
+    for (const waiter of [...this.ackWaiters]) {
+      for (const id of done) waiter.ids.delete(id);
+      if (waiter.ids.size === 0) {
+        this.ackWaiters.splice(this.ackWaiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    }
+  }
+
+  /** One pushChanges in flight at a time, whoever sends it. */
+  private inLane<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.lane.then(task, task);
+    this.lane = run.catch(() => undefined);
+    return run;
+  }
+
+  private async forward(operation: Operation): Promise<OperationResult> {
+    if (!this.transport) throw new Error('The sync exchange is not installed');
+    const result = await this.transport.execute(operation);
+    if (this.claimedKeys.has(operation.key)) this.transport.deliver(result);
+    return result;
+  }
+
+  // ---- catch-up and live ------------------------------------------------------------------
+
+  private async pullPages(): Promise<void> {
+    const replica = this.replica;
+    if (!replica || this.closed) return;
+    for (;;) {
+      const result = await this.client
+        .query(
+          ChangesSinceDocument,
+          {
+            workspaceId: this.options.workspaceId,
+            cursor: replica.cursor,
+            limit: this.options.pageSize,
+          },
+          { requestPolicy: 'network-only', converge: { pull: true } },
+        )
+        .toPromise();
+      if (this.closed) return;
+      const page = result.data?.changesSince;
+      if (!page) throw result.error ?? new Error('changesSince returned nothing');
+      // inspect() absorbed the page's entities before this point: the cursor may move.
+      replica.setCursor(page.cursor);
+      this.publishStatus();
+      if (!page.hasMore) break;
+    }
+    await this.loadOpenConflicts();
+    this.startLive();
+  }
+
+  private async loadOpenConflicts(): Promise<void> {
+    const open = new Map<string, Conflict>();
+    let after: string | null = null;
+    for (let page = 0; page < CONFLICT_PAGES_MAX; page++) {
+      const result: OperationResult<ConflictsQuery> = await this.client
+        .query(
+          ConflictsDocument,
+          { workspaceId: this.options.workspaceId, status: 'OPEN', first: CONFLICT_PAGE, after },
+          { requestPolicy: 'network-only', converge: { pull: true } },
+        )
+        .toPromise();
+      const conflicts: Conflict[] | undefined = result.data?.conflicts;
+      if (!conflicts) return;
+      for (const conflict of conflicts) open.set(conflict.id, conflict);
+      if (conflicts.length < CONFLICT_PAGE) break;
+      after = conflicts.at(-1)?.id ?? null;
+    }
+    this.conflicts.clear();
+    for (const [id, conflict] of open) this.conflicts.set(id, conflict);
+    this.publishStatus();
+  }
+
+  private startLive(): void {
+    if (!this.options.live || this.closed || this.subscriptions.length > 0) return;
+    const variables = { workspaceId: this.options.workspaceId };
+    const restart = () => this.restartLive();
+    this.subscriptions.push(
+      pipe(
+        this.client.subscription(EntityChangedDocument, variables, {
+          converge: { live: 'entities' },
+        }),
+        subscribe((result) => {
+          if (result.error && !result.data) restart();
+        }),
+      ),
+      pipe(
+        this.client.subscription(ConflictChangedDocument, variables, {
+          converge: { live: 'conflicts' },
+        }),
+        subscribe((result) => {
+          if (result.error && !result.data) restart();
+        }),
+      ),
+    );
+  }
+
+  /** A subscription ended with an error: start over later, from the cursor reached by then. */
+  private restartLive(): void {
+    if (this.closed || this.liveTimer) return;
+    for (const subscription of this.subscriptions.splice(0)) subscription.unsubscribe();
+    this.liveTimer = this.options.setTimeout(
+      () => {
+        this.liveTimer = undefined;
+        void this.pull().catch(() => this.restartLive());
+      },
+      backoffDelay(this.liveAttempt++, this.options.retry),
+    );
+  }
+
+  /** The cursor to resume `entityChanged` from on every (re)connect. */
+  liveVariables(variables: Record<string, unknown>): Record<string, unknown> {
+    const cursor = this.cursor;
+    return cursor ? { ...variables, after: cursor } : variables;
+  }
+
+  onLiveConnected(): void {
+    this.liveAttempt = 0;
+    this.setOnline(true);
+  }
+
+  private onEntityChange(data: unknown): void {
+    const change = (data as EntityChangedSubscription | undefined)?.entityChanged;
+    if (!change) return;
+    // gate() absorbed the entity already; events come in order, so the cursor may move.
+    this.replica?.setCursor(change.cursor);
+    this.publishStatus();
+  }
+
+  private onConflictChange(data: unknown): void {
+    const conflict = (data as ConflictChangedSubscription | undefined)?.conflictChanged;
+    if (!conflict) return;
+    if (conflict.status === 'OPEN') this.conflicts.set(conflict.id, conflict);
+    else this.conflicts.delete(conflict.id);
+    this.publishStatus();
+  }
+
+  // ---- online state -----------------------------------------------------------------------
+
+  private setOnline(online: boolean): void {
+    if (this.closed || online === this.online) {
+      if (!online) this.scheduleProbe();
+      return;
+    }
+    this.online = online;
+    this.publishStatus();
+    if (!online) {
+      this.scheduleProbe();
+      return;
+    }
+    this.probeAttempt = 0;
+    if (this.probeTimer) this.options.clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
+    // Deferred: this runs inside urql's result stream, which must not be re-entered.
+    queueMicrotask(() => {
+      if (this.closed) return;
+      for (const callback of this.onlineCallbacks) callback();
+      void this.pull().catch(() => undefined);
+      if (this.entries.length > 0) this.sendNow();
+    });
+  }
+
+  /** While offline, tries the server now and then: a catch-up that succeeds means online. */
+  private scheduleProbe(): void {
+    if (this.closed || this.probeTimer || !this.ready) return;
+    this.probeTimer = this.options.setTimeout(
+      () => {
+        this.probeTimer = undefined;
+        if (this.online) return;
+        void this.pull().catch(() => this.scheduleProbe());
+      },
+      backoffDelay(this.probeAttempt++, this.options.retry),
+    );
+  }
+
+  // ---- events -----------------------------------------------------------------------------
+
+  private emit<Name extends SyncEventName>(name: Name, event: SyncEvents[Name]): void {
+    for (const listener of this.listeners.get(name) ?? []) {
+      (listener as (event: SyncEvents[Name]) => void)(event);
+    }
+  }
+
+  private publishStatus(): void {
+    const status = this.status();
+    const serialized = JSON.stringify(status);
+    if (serialized === this.lastStatus) return;
+    this.lastStatus = serialized;
+    for (const listener of this.statusListeners) listener(status);
+  }
+
+  /** Cache key of an entity, for callers that read the cache. */
+  static key(kind: EntityKind, id: string): string {
+    return entityKey(typenameOf[kind], id);
+  }
+}
+
+function rejectedResult(entry: OutboxEntry, code: string, message: string): ChangeResult {
+  return {
+    __typename: 'ChangeResult',
+    mutationId: entry.mutationId,
+    status: 'REJECTED',
+    mergedFields: [],
+    entity: null,
+    conflict: null,
+    error: { __typename: 'SyncError', code, message, field: null },
+  };
+}
+
+function rootField(document: DocumentNode): string | undefined {
+  const operation = document.definitions.find(
+    (definition): definition is OperationDefinitionNode =>
+      definition.kind === 'OperationDefinition',
+  );
+  const first = operation?.selectionSet.selections[0];
+  return first?.kind === 'Field' ? first.name.value : undefined;
+}

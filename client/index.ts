@@ -1,0 +1,404 @@
+import { Client, fetchExchange, subscriptionExchange } from '@urql/core';
+import type { SerializedRequest } from '@urql/exchange-graphcache';
+import { offlineExchange } from '@urql/exchange-graphcache';
+import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
+import { backoffDelay } from './backoff.ts';
+import { createCacheConfig } from './cache.ts';
+import { SyncEngine, type SyncEventName, type SyncEvents, type SyncStatus } from './engine.ts';
+import {
+  type CommentCreate,
+  type CommentEntity,
+  createPatch,
+  type EntityKind,
+  type ProjectCreate,
+  type ProjectEntity,
+  type TaskCreate,
+  type TaskEntity,
+} from './entities.ts';
+import { convergeExchange } from './exchange.ts';
+import {
+  CommentDocument,
+  type CommentPatch,
+  ProjectDocument,
+  type ProjectPatch,
+  TaskDocument,
+  type TaskPatch,
+} from './generated/graphql.ts';
+import { uuidv7 } from './ids.ts';
+import { authorizedFetch, isNetworkError, networkRetryExchange } from './network.ts';
+import {
+  type EncryptionOptions,
+  openStorage,
+  type SerializedEntries,
+  type StorageOption,
+  type SyncStorage,
+} from './storage/index.ts';
+
+export type { SyncEventName, SyncEvents, SyncStatus } from './engine.ts';
+export type { OutboxEntry } from './outbox.ts';
+export * from './storage/index.ts';
+export type { CommentCreate, CommentEntity, ProjectCreate, ProjectEntity, TaskCreate, TaskEntity };
+
+export interface SyncClientOptions {
+  /** The GraphQL endpoint, e.g. https://api.example.com/graphql. */
+  url: string;
+  /** A fixed bearer token; or getToken, asked before every request and every connect. */
+  token?: string;
+  getToken?: () => string | Promise<string>;
+  workspaceId: string;
+  /** Identifies this device's changes for idempotency; persisted in storage when absent. */
+  clientId?: string;
+  /** Default: IndexedDB "converge" where there is IndexedDB, memory elsewhere. */
+  storage?: StorageOption;
+  /** Encrypts everything stored (AES-GCM, key from this string through PBKDF2). */
+  encryptionKey?: string;
+  fetch?: typeof fetch;
+  /** A WebSocket implementation (the `ws` package in Node < 22); the global one by default. */
+  WebSocket?: unknown;
+  /** Subscribe to live changes after catching up (default true). */
+  live?: boolean;
+  /** Edits made within this window go out in one pushChanges (default 200 ms). */
+  batchWindowMs?: number;
+  /** Most changes per pushChanges (default 100). */
+  maxBatchSize?: number;
+  /** changesSince page size (default 500). */
+  pageSize?: number;
+  /** Backoff for retries and reconnects: first delay and ceiling (default 250 ms, 30 s). */
+  retry?: { baseMs?: number; maxMs?: number };
+  /** Injectable time and randomness, for tests. */
+  now?: () => number;
+  timers?: { setTimeout: typeof setTimeout; clearTimeout: typeof clearTimeout };
+  random?: () => number;
+  encryption?: EncryptionOptions;
+}
+
+export interface EntityApi<Create, Patch, Entity> {
+  /** Creates the entity locally at once and returns its new id (UUIDv7). */
+  create(fields: Create): string;
+  /** Applies the patch locally at once; sent with the next batch. */
+  update(id: string, patch: Patch): void;
+  /** Deletes locally at once (a tombstone leaves every list); sent with the next batch. */
+  delete(id: string): void;
+  /** The entity as the cache has it now, local edits included; null when unknown. */
+  get(id: string): Entity | null;
+}
+
+export interface SyncClient {
+  /** The urql client: use it with the generated typed hooks (`client/generated/hooks.ts`). */
+  client: Client;
+  projects: EntityApi<ProjectCreate, ProjectPatch, ProjectEntity>;
+  tasks: EntityApi<TaskCreate, TaskPatch, TaskEntity>;
+  comments: EntityApi<CommentCreate, CommentPatch, CommentEntity>;
+  /** A snapshot: online, pending changes, cursor, open conflicts (and rejected changes). */
+  readonly status: SyncStatus;
+  onStatus(listener: (status: SyncStatus) => void): () => void;
+  /** Conflicts, rejections and every acknowledged change; never silent. */
+  on<Name extends SyncEventName>(
+    name: Name,
+    listener: (event: SyncEvents[Name]) => void,
+  ): () => void;
+  /** Resolves when every change made so far is acknowledged by the server. */
+  flush(): Promise<void>;
+  /** Catches up from the stored cursor now. */
+  pull(): Promise<void>;
+  /** Resolves once storage is loaded and the outbox restored. */
+  ready: Promise<void>;
+  /** Persists everything and releases sockets and timers. */
+  close(): Promise<void>;
+}
+
+const defaults = {
+  batchWindowMs: 200,
+  maxBatchSize: 100,
+  pageSize: 500,
+  retry: { baseMs: 250, maxMs: 30_000 },
+  httpRetries: 2,
+  keepAliveMs: 10_000,
+};
+
+/**
+ * An offline-first Converge client (DESIGN.md section 5): an urql client over graphcache's
+ * offlineExchange plus an outbox that owns ordering and exactly-once replay, catch-up with
+ * changesSince and live updates over graphql-ws.
+ */
+export function createSyncClient(options: SyncClientOptions): SyncClient {
+  const getToken = tokenSource(options);
+  const timers = trackedTimers(options.timers ?? { setTimeout, clearTimeout });
+  const random = options.random ?? Math.random;
+  const retry = {
+    baseMs: options.retry?.baseMs ?? defaults.retry.baseMs,
+    maxMs: options.retry?.maxMs ?? defaults.retry.maxMs,
+    random,
+  };
+  const now = options.now ?? Date.now;
+  let lastToken: string | null = null;
+  const trackedToken = async () => {
+    lastToken = await getToken();
+    return lastToken;
+  };
+  if (options.token) lastToken = options.token;
+
+  const engine = new SyncEngine({
+    workspaceId: options.workspaceId,
+    clientId: options.clientId,
+    storage: () =>
+      openStorage(options.storage ?? defaultStorage(), options.encryptionKey, options.encryption),
+    userId: () => subjectOf(lastToken),
+    batchWindowMs: options.batchWindowMs ?? defaults.batchWindowMs,
+    maxBatchSize: options.maxBatchSize ?? defaults.maxBatchSize,
+    pageSize: options.pageSize ?? defaults.pageSize,
+    live: options.live ?? true,
+    now,
+    setTimeout: timers.setTimeout,
+    clearTimeout: timers.clearTimeout,
+    retry,
+  });
+
+  const url = graphqlUrl(options.url);
+  let ws: WsClient | undefined;
+  let wsDisposed = false;
+  const wakeWaits = new Set<() => void>();
+  const wsClient = async (): Promise<WsClient> => {
+    ws ??= createWsClient({
+      url: url.replace(/^http/, 'ws'),
+      webSocketImpl: options.WebSocket ?? globalThis.WebSocket ?? (await import('ws')).WebSocket,
+      lazy: true,
+      keepAlive: defaults.keepAliveMs,
+      retryAttempts: Number.POSITIVE_INFINITY,
+      shouldRetry: () => !wsDisposed,
+      retryWait: (retries) =>
+        new Promise((resolve) => {
+          // close() ends the wait at once: dispose() waits for a connect in progress.
+          wakeWaits.add(resolve);
+          timers.setTimeout(
+            () => {
+              wakeWaits.delete(resolve);
+              resolve();
+            },
+            backoffDelay(retries, retry),
+          );
+        }),
+      // A fresh token on every connect: the server checks it in connection_init.
+      connectionParams: async () => ({ authorization: `Bearer ${await trackedToken()}` }),
+      on: { connected: () => engine.onLiveConnected() },
+    });
+    return ws;
+  };
+
+  const cacheConfig = createCacheConfig({
+    userId: () => subjectOf(lastToken),
+    now,
+    latest: (typename, id) => engine.latest(typename, id),
+  });
+  const storageForCache = lazyCacheStorage(engine);
+  const client = new Client({
+    url,
+    fetch: authorizedFetch(options.fetch ?? globalThis.fetch.bind(globalThis), trackedToken),
+    preferGetMethod: false,
+    exchanges: [
+      offlineExchange({
+        ...cacheConfig,
+        storage: storageForCache,
+        // pushChanges never reaches urql's offline queue (the outbox owns it) and catch-up
+        // must see its network errors; other queries fall back to the cache when offline.
+        isOfflineError: (error, result) =>
+          result.operation.kind === 'query' &&
+          !result.operation.context.converge &&
+          isNetworkError(error),
+      }),
+      convergeExchange(engine),
+      networkRetryExchange({
+        attempts: defaults.httpRetries,
+        baseMs: retry.baseMs,
+        maxMs: retry.maxMs,
+        random,
+        setTimeout: timers.setTimeout,
+        clearTimeout: timers.clearTimeout,
+      }),
+      subscriptionExchange({
+        forwardSubscription: (request, operation) => ({
+          subscribe: (sink) => {
+            const live = operation.context.converge?.live === 'entities';
+            const payload = {
+              query: request.query ?? '',
+              // Read at every (re)subscribe, so a reconnect resumes from the latest cursor.
+              get variables() {
+                const variables = (request.variables ?? {}) as Record<string, unknown>;
+                return live ? engine.liveVariables(variables) : variables;
+              },
+            };
+            let dispose: (() => void) | undefined;
+            let cancelled = false;
+            void wsClient().then((socket) => {
+              if (!cancelled) dispose = socket.subscribe(payload, sink as never);
+            });
+            return {
+              unsubscribe: () => {
+                cancelled = true;
+                dispose?.();
+              },
+            };
+          },
+        }),
+      }),
+      fetchExchange,
+    ],
+  });
+  engine.client = client;
+
+  return {
+    client,
+    projects: entityApi(
+      engine,
+      'project',
+      (id) => client.readQuery(ProjectDocument, { id })?.data?.project ?? null,
+    ),
+    tasks: entityApi(
+      engine,
+      'task',
+      (id) => client.readQuery(TaskDocument, { id })?.data?.task ?? null,
+    ),
+    comments: entityApi(
+      engine,
+      'comment',
+      (id) => client.readQuery(CommentDocument, { id })?.data?.comment ?? null,
+    ),
+    get status() {
+      return engine.status();
+    },
+    onStatus: (listener) => engine.onStatus(listener),
+    on: (name, listener) => engine.on(name, listener),
+    flush: () => engine.flush(),
+    pull: () => engine.pull(),
+    ready: engine.started,
+    async close() {
+      wsDisposed = true;
+      await engine.close();
+      for (const wake of wakeWaits) wake();
+      wakeWaits.clear();
+      // dispose() rethrows the close of a socket still connecting: closing is what we want.
+      // It also waits for a connect in progress, which must not hold close() for long.
+      await Promise.race([
+        Promise.resolve(ws?.dispose()).catch(() => undefined),
+        new Promise((resolve) => setTimeout(resolve, 2_000).unref?.()),
+      ]);
+      timers.clearAll();
+    },
+  };
+}
+
+function entityApi<Create extends { id?: string }, Patch, Entity>(
+  engine: SyncEngine,
+  kind: EntityKind,
+  read: (id: string) => Entity | null,
+): EntityApi<Create, Patch, Entity> {
+  return {
+    create(fields) {
+      const id = fields.id ?? uuidv7();
+      engine.record(kind, id, 'create', createPatch(kind, fields as never));
+      return id;
+    },
+    update(id, patch) {
+      engine.record(kind, id, 'update', patch as never);
+    },
+    delete(id) {
+      engine.record(kind, id, 'delete', null);
+    },
+    get: read,
+  };
+}
+
+/**
+ * Graphcache reads its storage as soon as the exchange is built, before the engine has opened
+ * storage (which is async: encryption keys, files). This adapter waits for the engine.
+ */
+function lazyCacheStorage(engine: SyncEngine) {
+  let storage: Promise<SyncStorage> | undefined;
+  const opened = () => {
+    storage ??= engine.started.then(() => engine.storageForCache());
+    return storage;
+  };
+  // Failures surface through `ready` (the engine opens the same storage); graphcache gets an
+  // empty cache instead of an unhandled rejection.
+  return {
+    readData: () =>
+      opened()
+        .then((storage) => storage.readData())
+        .catch(() => ({})),
+    writeData: (delta: SerializedEntries) =>
+      opened()
+        .then((storage) => storage.writeData(delta))
+        .catch(() => undefined),
+    readMetadata: () =>
+      opened()
+        .then((storage) => storage.readMetadata?.() ?? null)
+        .catch(() => null),
+    writeMetadata: (json: SerializedRequest[]) => {
+      void opened()
+        .then((storage) => storage.writeMetadata?.(json))
+        .catch(() => undefined);
+    },
+    onOnline: (callback: () => void) => {
+      engine.addOnlineCallback(callback);
+      void opened()
+        .then((storage) => storage.onOnline?.(callback))
+        .catch(() => undefined);
+    },
+  };
+}
+
+/** Timers that close() can cancel all at once (HTTP retries, WebSocket reconnect waits). */
+function trackedTimers(base: { setTimeout: typeof setTimeout; clearTimeout: typeof clearTimeout }) {
+  const live = new Set<ReturnType<typeof setTimeout>>();
+  const set = ((run: () => void, ms?: number) => {
+    const timer = base.setTimeout(() => {
+      live.delete(timer);
+      run();
+    }, ms);
+    live.add(timer);
+    return timer;
+  }) as typeof setTimeout;
+  const clear = ((timer: ReturnType<typeof setTimeout>) => {
+    live.delete(timer);
+    base.clearTimeout(timer);
+  }) as typeof clearTimeout;
+  return {
+    setTimeout: set,
+    clearTimeout: clear,
+    clearAll() {
+      for (const timer of live) base.clearTimeout(timer);
+      live.clear();
+    },
+  };
+}
+
+function tokenSource(options: SyncClientOptions): () => string | Promise<string> {
+  if (options.getToken) return options.getToken;
+  const { token } = options;
+  if (token === undefined) throw new TypeError('createSyncClient needs token or getToken');
+  return () => token;
+}
+
+function defaultStorage(): StorageOption {
+  return typeof indexedDB === 'undefined' ? 'memory' : { indexedDB: 'converge' };
+}
+
+/** Accepts the server's base URL too: "/graphql" is where Converge serves GraphQL. */
+function graphqlUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.pathname === '/' || parsed.pathname === '') parsed.pathname = '/graphql';
+  return parsed.toString();
+}
+
+/** The JWT `sub`, read without verifying (only to show the author of a local comment). */
+function subjectOf(token: string | null): string | null {
+  const payload = token?.split('.')[1];
+  if (!payload) return null;
+  try {
+    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
+    const sub = (JSON.parse(json) as { sub?: unknown }).sub;
+    return typeof sub === 'string' ? sub : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,100 @@
+import type { EntityKind, Patch } from './entities.ts';
+import type { ChangeInput } from './generated/graphql.ts';
+import type { SyncStorage } from './storage/types.ts';
+
+/** One local edit waiting for the server. Stored before it is ever sent. */
+export interface OutboxEntry {
+  /** Idempotency key: a replay with the same id is answered DUPLICATE (DESIGN.md section 3). */
+  mutationId: string;
+  kind: EntityKind;
+  id: string;
+  op: 'create' | 'update' | 'delete';
+  patch: Patch | null;
+  hlc: string;
+  /**
+   * The version the edit was made on. Null when an earlier edit of the same entity by this
+   * client was still pending: the edit builds on that one, so its base is the version the
+   * server answers for it, known only when it is acknowledged.
+   */
+  baseVersion: number | null;
+  /** Local time the edit was made (unix millis), for diagnostics. */
+  madeAt: number;
+}
+
+interface StoredOutbox {
+  entries: OutboxEntry[];
+  clock: string | null;
+}
+
+/**
+ * The outbox as stored. Appends and removals are merged into the stored record under the
+ * storage's lock, so processes or tabs sharing one storage keep each other's entries
+ * (urql #2881) and a restart finds every entry not yet acknowledged, in the order made.
+ */
+export class OutboxStore {
+  /** `key` names the record: one outbox per workspace, so workspaces can share a storage. */
+  constructor(
+    private readonly storage: SyncStorage,
+    private readonly key: string,
+  ) {}
+
+  async load(): Promise<StoredOutbox> {
+    const text = await this.storage.getItem(this.key);
+    return text ? (JSON.parse(text) as StoredOutbox) : { entries: [], clock: null };
+  }
+
+  append(entries: readonly OutboxEntry[], clock: string): Promise<void> {
+    return this.update((stored) => {
+      const known = new Set(stored.entries.map((entry) => entry.mutationId));
+      for (const entry of entries) if (!known.has(entry.mutationId)) stored.entries.push(entry);
+      stored.clock = clock;
+    });
+  }
+
+  remove(mutationIds: readonly string[]): Promise<void> {
+    const done = new Set(mutationIds);
+    return this.update((stored) => {
+      stored.entries = stored.entries.filter((entry) => !done.has(entry.mutationId));
+    });
+  }
+
+  private async update(change: (stored: StoredOutbox) => void): Promise<void> {
+    await this.storage.updateItem(this.key, (current) => {
+      const stored: StoredOutbox = current
+        ? (JSON.parse(current) as StoredOutbox)
+        : { entries: [], clock: null };
+      change(stored);
+      return JSON.stringify(stored);
+    });
+  }
+}
+
+/**
+ * The next batch: entries in the order made, at most `max`, ending before an edit whose
+ * base is an earlier edit in the same batch (its baseVersion is only known once that one is
+ * acknowledged; guessing it would either make the server see the client's own write as
+ * concurrent or claim a version the server never had).
+ */
+export function takeBatch(entries: readonly OutboxEntry[], max: number): OutboxEntry[] {
+  const batch: OutboxEntry[] = [];
+  const touched = new Set<string>();
+  for (const entry of entries) {
+    if (batch.length >= max) break;
+    const key = `${entry.kind}:${entry.id}`;
+    if (entry.baseVersion === null && touched.has(key)) break;
+    touched.add(key);
+    batch.push(entry);
+  }
+  return batch;
+}
+
+export function toChangeInput(entry: OutboxEntry, baseVersion: number | null): ChangeInput {
+  const change = {
+    mutationId: entry.mutationId,
+    id: entry.id,
+    baseVersion,
+    hlc: entry.hlc,
+    ...(entry.op === 'delete' ? { delete: true } : { patch: entry.patch }),
+  };
+  return { [entry.kind]: change } as unknown as ChangeInput;
+}

@@ -1,0 +1,268 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SerializedRequest } from '@urql/exchange-graphcache';
+import { Mutex } from './mutex.ts';
+import {
+  applyDelta,
+  type ItemUpdate,
+  type SerializedEntries,
+  StorageError,
+  StorageErrorCode,
+  type SyncStorage,
+} from './types.ts';
+
+export interface FileStorageOptions {
+  /** How long to wait for another process's lock before failing with STORAGE_LOCK_TIMEOUT. */
+  lockTimeoutMs?: number;
+  /** A lock held this long is taken over: holders keep it for one read-modify-write only. */
+  staleLockMs?: number;
+  /** graphcache writes come in bursts; they are merged and written at most this often. */
+  writeDelayMs?: number;
+}
+
+const defaults: Required<FileStorageOptions> = {
+  lockTimeoutMs: 10_000,
+  staleLockMs: 30_000,
+  writeDelayMs: 25,
+};
+
+const ENTRIES_FILE = 'graphcache.json';
+const METADATA_FILE = 'graphcache-metadata.json';
+const LOCK_FILE = '.lock';
+
+/**
+ * Storage in a directory for Node. Every file is replaced atomically (temporary file, fsync,
+ * rename, fsync of the directory), so a crash leaves either the old or the new content, never
+ * half of it. Every write is a read-modify-write under a lock file shared by all processes
+ * using the directory, so each merges its changes into what the others wrote (urql #2881).
+ */
+export function createFileStorage(
+  directory: string,
+  options: FileStorageOptions = {},
+): SyncStorage {
+  const settings = { ...defaults, ...options };
+  const mutex = new Mutex();
+  const ready = ensureDirectory(directory);
+  const pendingEntries: SerializedEntries = {};
+  let hasPendingEntries = false;
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
+  let flushing: Promise<void> = Promise.resolve();
+  let flushWaiters: (() => void)[] = [];
+  const path = (name: string) => join(directory, name);
+
+  /** Runs `section` holding both the in-process mutex and the cross-process lock file. */
+  function exclusive<T>(section: () => Promise<T>): Promise<T> {
+    return mutex.run(async () => {
+      await ready;
+      const release = await acquireLock(path(LOCK_FILE), settings);
+      try {
+        return await section();
+      } finally {
+        await release();
+      }
+    });
+  }
+
+  function flushEntries(): Promise<void> {
+    flushTimer = undefined;
+    if (!hasPendingEntries) return flushing;
+    const delta = { ...pendingEntries };
+    for (const key of Object.keys(pendingEntries)) delete pendingEntries[key];
+    hasPendingEntries = false;
+    const waiters = flushWaiters;
+    flushWaiters = [];
+    flushing = exclusive(async () => {
+      const stored = await readJson<SerializedEntries>(path(ENTRIES_FILE), {});
+      applyDelta(stored, delta);
+      await writeAtomic(directory, ENTRIES_FILE, JSON.stringify(stored));
+    }).finally(() => {
+      for (const wake of waiters) wake();
+    });
+    return flushing;
+  }
+
+  return {
+    async readData() {
+      await ready;
+      const stored = await readJson<SerializedEntries>(path(ENTRIES_FILE), {});
+      applyDelta(stored, pendingEntries);
+      return stored;
+    },
+    writeData(delta) {
+      Object.assign(pendingEntries, delta);
+      hasPendingEntries = true;
+      flushTimer ??= setTimeout(
+        () => void flushEntries().catch(() => undefined),
+        settings.writeDelayMs,
+      );
+      return new Promise<void>((resolve) => flushWaiters.push(resolve));
+    },
+    async readMetadata() {
+      await ready;
+      return readJson<SerializedRequest[] | null>(path(METADATA_FILE), null);
+    },
+    writeMetadata(json) {
+      void exclusive(() => writeAtomic(directory, METADATA_FILE, JSON.stringify(json))).catch(
+        () => undefined,
+      );
+    },
+    onOnline() {
+      // Node has no connectivity events; the sync client reports when it is back online.
+    },
+    async getItem(key) {
+      await ready;
+      return readText(path(itemFile(key)));
+    },
+    updateItem(key: string, update: ItemUpdate) {
+      return exclusive(async () => {
+        const file = itemFile(key);
+        const next = await update(await readText(path(file)));
+        if (next === undefined) await unlink(path(file)).catch(ignoreMissing);
+        else await writeAtomic(directory, file, next);
+        return next;
+      });
+    },
+    async close() {
+      if (flushTimer) clearTimeout(flushTimer);
+      await flushEntries();
+      await mutex.run(async () => undefined);
+    },
+  };
+}
+
+function itemFile(key: string): string {
+  return `item-${encodeURIComponent(key)}.json`;
+}
+
+async function ensureDirectory(directory: string): Promise<void> {
+  const existing = await stat(directory).catch(() => null);
+  if (existing && !existing.isDirectory()) {
+    throw new StorageError(
+      StorageErrorCode.UNSUPPORTED,
+      `File storage needs a directory, and ${directory} is a file`,
+    );
+  }
+  await mkdir(directory, { recursive: true });
+}
+
+async function readText(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
+  }
+}
+
+async function readJson<T>(file: string, fallback: T): Promise<T> {
+  const text = await readText(file);
+  if (text === undefined) return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch (cause) {
+    throw new StorageError(StorageErrorCode.CORRUPT, `${file} is not valid JSON`, { cause });
+  }
+}
+
+/** Temporary file, fsync, rename over the target, fsync the directory so the rename lasts. */
+async function writeAtomic(directory: string, name: string, content: string): Promise<void> {
+  const target = join(directory, name);
+  const temporary = `${target}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const handle = await open(temporary, 'w', 0o600);
+  try {
+    await handle.writeFile(content, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(temporary, target);
+  } catch (error) {
+    await unlink(temporary).catch(ignoreMissing);
+    throw error;
+  }
+  await syncDirectory(directory);
+}
+
+async function syncDirectory(directory: string): Promise<void> {
+  // Not every platform can open a directory for fsync (Windows); the rename is still atomic.
+  const handle = await open(directory, 'r').catch(() => null);
+  if (!handle) return;
+  try {
+    await handle.sync();
+  } catch {
+    // Same as above.
+  } finally {
+    await handle.close();
+  }
+}
+
+async function acquireLock(
+  lockPath: string,
+  settings: Required<FileStorageOptions>,
+): Promise<() => Promise<void>> {
+  const deadline = Date.now() + settings.lockTimeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    const token = `${process.pid} ${Date.now()} ${randomBytes(4).toString('hex')}`;
+    try {
+      const handle = await open(lockPath, 'wx', 0o600);
+      try {
+        await handle.writeFile(token, 'utf8');
+      } finally {
+        await handle.close();
+      }
+      return () => releaseLock(lockPath, token);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    if (await isStaleLock(lockPath, settings.staleLockMs)) {
+      await unlink(lockPath).catch(ignoreMissing);
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new StorageError(
+        StorageErrorCode.LOCK_TIMEOUT,
+        `Another process held ${lockPath} for more than ${settings.lockTimeoutMs} ms`,
+      );
+    }
+    await sleep(Math.min(2 ** attempt, 50) + Math.random() * 5);
+  }
+}
+
+// Only the holder removes its lock: after a takeover the file may belong to someone else.
+async function releaseLock(lockPath: string, token: string): Promise<void> {
+  if ((await readText(lockPath)) === token) await unlink(lockPath).catch(ignoreMissing);
+}
+
+/** A lock is stale when its holder is gone (same machine) or it is older than staleLockMs. */
+async function isStaleLock(lockPath: string, staleLockMs: number): Promise<boolean> {
+  const [content, info] = await Promise.all([
+    readText(lockPath).catch(() => undefined),
+    stat(lockPath).catch(() => null),
+  ]);
+  if (!info) return false;
+  if (Date.now() - info.mtimeMs > staleLockMs) return true;
+  const pid = Number(content?.split(' ')[0]);
+  return Number.isInteger(pid) && pid > 0 && !isProcessAlive(pid);
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function isMissing(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+}
+
+function ignoreMissing(error: unknown): void {
+  if (!isMissing(error)) throw error;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

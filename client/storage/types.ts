@@ -1,0 +1,66 @@
+import type { SerializedEntries, StorageAdapter } from '@urql/exchange-graphcache';
+
+export type { SerializedEntries, StorageAdapter };
+
+/** Computes a record's next value from its current one; `undefined` removes it. */
+export type ItemUpdate = (
+  current: string | undefined,
+) => string | undefined | Promise<string | undefined>;
+
+/**
+ * urql's StorageAdapter (graphcache's entries and metadata) plus the named records that
+ * Converge keeps beside them: client id, clock, outbox, replica. `updateItem` is the one
+ * write primitive for those records and is atomic against every process or tab sharing the
+ * storage, so two of them appending to one outbox never overwrite each other (urql #2881).
+ */
+export interface SyncStorage extends StorageAdapter {
+  getItem(key: string): Promise<string | undefined>;
+  /** Read-modify-write under the storage's lock; resolves with the value written. */
+  updateItem(key: string, update: ItemUpdate): Promise<string | undefined>;
+  /** Waits for buffered writes and releases files, handles and timers. */
+  close(): Promise<void>;
+}
+
+export const StorageErrorCode = {
+  /** The encryptionKey differs from the one the storage was written with. */
+  WRONG_KEY: 'STORAGE_WRONG_KEY',
+  /** A stored value fails to decrypt or parse under the right key: tampered or damaged. */
+  CORRUPT: 'STORAGE_CORRUPT',
+  /** Another process held the storage lock for longer than lockTimeoutMs. */
+  LOCK_TIMEOUT: 'STORAGE_LOCK_TIMEOUT',
+  /** The storage option names something that cannot be used here. */
+  UNSUPPORTED: 'STORAGE_UNSUPPORTED',
+  CLOSED: 'STORAGE_CLOSED',
+} as const;
+
+export type StorageErrorCode = (typeof StorageErrorCode)[keyof typeof StorageErrorCode];
+
+export class StorageError extends Error {
+  readonly code: StorageErrorCode;
+
+  constructor(code: StorageErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StorageError';
+    this.code = code;
+  }
+}
+
+export function isSyncStorage(value: unknown): value is SyncStorage {
+  const candidate = value as Partial<SyncStorage> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.getItem === 'function' &&
+    typeof candidate.updateItem === 'function' &&
+    typeof candidate.readData === 'function' &&
+    typeof candidate.writeData === 'function'
+  );
+}
+
+/** Applies a graphcache delta: `undefined` values delete their key. */
+export function applyDelta(entries: SerializedEntries, delta: SerializedEntries): void {
+  for (const [key, value] of Object.entries(delta)) {
+    if (value === undefined) delete entries[key];
+    else entries[key] = value;
+  }
+}
