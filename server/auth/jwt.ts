@@ -106,12 +106,16 @@ export function bearerToken(headerValue: string | null | undefined): string | nu
   return match[1];
 }
 
-/** Whether `value` is acceptable as a user id: non-empty, at most 128 chars, no control chars. */
+/**
+ * Whether `value` is acceptable as a user id: non-empty, at most 128 chars, no control
+ * characters and no unpaired surrogates (PostgreSQL refuses those in text).
+ */
 export function isValidUserId(value: unknown): value is string {
   return (
     typeof value === 'string' &&
     value.length > 0 &&
     value.length <= verifyDefaults.maxSubjectLength &&
+    value.isWellFormed() &&
     !/\p{Cc}/u.test(value)
   );
 }

@@ -13,7 +13,7 @@ import {
   visibleTags,
 } from './merge/index.ts';
 import type { ChangeRequest, SyncEntity } from './types.ts';
-import { limits } from './validation.ts';
+import { type FieldProblem, limits } from './validation.ts';
 import type { FieldChanges, WorkspaceWriter } from './workspace-writer.ts';
 
 export interface ConflictField {
@@ -45,7 +45,8 @@ export class FieldMerge {
     this.strategies = fieldStrategies[change.entityType];
   }
 
-  async run(patch: Record<string, unknown>): Promise<'too-many-tags' | this> {
+  /** Merges every field of the patch; a problem rejects the whole change. */
+  async run(patch: Record<string, unknown>): Promise<{ problem: FieldProblem } | this> {
     for (const [field, value] of definedEntries(patch)) {
       const column = columnOfPatchField(field);
       if (field === 'tagsRemove' && 'tagsAdd' in patch && patch.tagsAdd !== undefined) continue;
@@ -54,10 +55,10 @@ export class FieldMerge {
           await this.mergeTextField(column, value as string);
           break;
         case 'SET':
-          if (!this.mergeTags(tagOpsOf(patch))) return 'too-many-tags';
+          if (!this.mergeTags(tagOpsOf(patch))) return { problem: tooManyTags };
           break;
         case 'COUNTER':
-          this.addToCounter(column, value as number);
+          if (!this.addToCounter(column, value as number)) return { problem: counterOutOfRange };
           break;
         case 'MANUAL':
           await this.mergeManualField(column, value);
@@ -132,13 +133,12 @@ export class FieldMerge {
     return true;
   }
 
-  private addToCounter(column: string, delta: number): void {
+  private addToCounter(column: string, delta: number): boolean {
+    const total = applyCounterDelta(this.current(column) as number, delta);
+    if (!isCounterInRange(total)) return false;
     if (this.isConcurrent(column)) this.mergedFields.push(column);
-    this.write(
-      column,
-      applyCounterDelta(this.current(column) as number, delta),
-      this.causalStamp(column),
-    );
+    this.write(column, total, this.causalStamp(column));
+    return true;
   }
 
   private async mergeManualField(column: string, local: unknown): Promise<void> {
@@ -179,4 +179,19 @@ export function tagOpsOf(patch: Record<string, unknown>): { add: string[]; remov
     add: (patch.tagsAdd as string[] | null | undefined) ?? [],
     remove: (patch.tagsRemove as string[] | null | undefined) ?? [],
   };
+}
+
+export const tooManyTags: FieldProblem = {
+  field: 'tagsAdd',
+  message: `would give the task more than ${limits.maxTagsPerTask} tags`,
+};
+
+export const counterOutOfRange: FieldProblem = {
+  field: 'timeSpentDelta',
+  message: `would take timeSpentMinutes outside ${limits.counterMin}..${limits.counterMax}`,
+};
+
+/** The column is a 32-bit integer: a sum outside it would fail the whole batch in the database. */
+export function isCounterInRange(total: number): boolean {
+  return total >= limits.counterMin && total <= limits.counterMax;
 }

@@ -1,8 +1,15 @@
+import { isValidUserId } from '../auth/jwt.ts';
 import type { Tx } from '../db/client.ts';
 import type { Conflict, EntityType, PrismaClient, Role } from '../db/generated/prisma/client.ts';
 import { badUserInput, type ChangeErrorCode, ConvergeError, ErrorCode } from '../errors.ts';
 import { entityDescriptors, type FieldMeta, toJsonValue } from './entities.ts';
-import { type ConflictField, definedEntries, FieldMerge, tagOpsOf } from './field-merge.ts';
+import {
+  type ConflictField,
+  definedEntries,
+  FieldMerge,
+  tagOpsOf,
+  tooManyTags,
+} from './field-merge.ts';
 import { effectiveHlc } from './hlc.ts';
 import { applyCounterDelta, applyTagOps, type Stamp, visibleTags } from './merge/index.ts';
 import type {
@@ -130,17 +137,20 @@ class Batch {
       COMMENT: new Set(),
     };
     const assignees = new Set<string>();
-    for (const change of changes) {
+    // Only validated strings reach a query: PostgreSQL refuses NUL bytes and unpaired
+    // surrogates (22021), which would fail the whole batch instead of rejecting one change.
+    const valid = changes.filter((change) => validateIdentity(change) === null);
+    for (const change of valid) {
       ids[change.entityType].add(change.id);
       const patch = change.patch ?? {};
-      if (typeof patch.projectId === 'string') ids.PROJECT.add(patch.projectId);
-      if (typeof patch.taskId === 'string') ids.TASK.add(patch.taskId);
-      if (typeof patch.assigneeId === 'string') assignees.add(patch.assigneeId);
+      if (isEntityId(patch.projectId)) ids.PROJECT.add(patch.projectId);
+      if (isEntityId(patch.taskId)) ids.TASK.add(patch.taskId);
+      if (isValidUserId(patch.assigneeId)) assignees.add(patch.assigneeId);
     }
     for (const type of ['PROJECT', 'TASK', 'COMMENT'] as const)
       await this.writer.load(type, ids[type]);
 
-    const mutationIds = [...new Set(changes.map((change) => change.mutationId))];
+    const mutationIds = [...new Set(valid.map((change) => change.mutationId))];
     const records = await tx.appliedMutation.findMany({
       where: { clientId: this.clientId, mutationId: { in: mutationIds } },
       select: { mutationId: true, workspaceId: true, entityType: true, entityId: true },
@@ -281,7 +291,8 @@ class Batch {
       const tags = applyTagOps({}, tagOpsOf(patch), stamp);
       meta.tags = tags.states;
       values.tags = visibleTags(tags.states);
-      if ((values.tags as string[]).length > limits.maxTagsPerTask) return tooManyTags();
+      if ((values.tags as string[]).length > limits.maxTagsPerTask)
+        return validationRejection(tooManyTags);
     }
     if (change.entityType === 'COMMENT') values.authorId = this.actor.userId;
     for (const field of descriptor.dataFields) meta.fields[field] = { version: 1, ...stamp };
@@ -336,7 +347,7 @@ class Batch {
     const merge = await new FieldMerge(this.writer, change, existing, baseVersion, stamp).run(
       patch,
     );
-    if (merge === 'too-many-tags') return tooManyTags();
+    if ('problem' in merge) return validationRejection(merge.problem);
     let entity = existing;
     if (Object.keys(merge.changes).length > 0) {
       entity = this.writer.record({
@@ -437,6 +448,9 @@ class Batch {
   }
 }
 
+const isEntityId = (value: unknown): value is string =>
+  typeof value === 'string' && validateEntityId(value) === null;
+
 function validateIdentity(change: ChangeRequest): FieldProblem | null {
   return (
     validateMutationId(change.mutationId) ??
@@ -444,6 +458,3 @@ function validateIdentity(change: ChangeRequest): FieldProblem | null {
     (change.hlc === null ? null : validateHlcField(change.hlc))
   );
 }
-
-const tooManyTags = (): Outcome =>
-  rejected(ErrorCode.VALIDATION, `a task has at most ${limits.maxTagsPerTask} tags`, 'tagsAdd');

@@ -46,6 +46,9 @@ export const limits = {
   maxTagsPerTask: 50,
   /** Entries in one tagsAdd or one tagsRemove. */
   maxTagsPerOperation: 50,
+  /** Task.timeSpentMinutes is a 32-bit integer column; a delta that would leave it is refused. */
+  counterMin: -2_147_483_648,
+  counterMax: 2_147_483_647,
   priorityMin: 0,
   priorityMax: 5,
   estimateMinutesMin: 0,

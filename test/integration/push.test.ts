@@ -182,6 +182,41 @@ describe.each(testDatabaseKinds())('pushChanges on %s', (kind) => {
       expect(results.every((result) => result.error?.code === 'VALIDATION')).toBe(true);
     });
 
+    it('rejects hostile ids one change at a time instead of failing the batch', async () => {
+      const task = await createTask();
+      const results = await alice.push(
+        { task: { id: 'nul\u0000id', patch: { title: 'x' } } },
+        { task: { mutationId: 'lone\ud800', id: newId(), patch: { title: 'x' } } },
+        { task: { id: task.id, baseVersion: 1, patch: { projectId: 'p\u0000' } } },
+        { task: { id: task.id, baseVersion: 1, patch: { assigneeId: 'bob\udc00' } } },
+        { task: { id: task.id, baseVersion: 1, patch: { priority: 4 } } },
+      );
+      expect(results.map((result) => [result.status, result.error?.field ?? null])).toEqual([
+        ['REJECTED', 'id'],
+        ['REJECTED', 'mutationId'],
+        ['REJECTED', 'projectId'],
+        ['REJECTED', 'assigneeId'],
+        ['APPLIED', null],
+      ]);
+    });
+
+    it('refuses a delta that would overflow the time counter, keeping the rest of the batch', async () => {
+      const task = await createTask();
+      await server.app.database.prisma.task.update({
+        where: { id: task.id },
+        data: { timeSpentMinutes: 2_147_483_600 },
+      });
+      const results = await alice.push(
+        { task: { id: task.id, baseVersion: 1, patch: { timeSpentDelta: 100 } } },
+        { task: { id: task.id, baseVersion: 1, patch: { timeSpentDelta: -100 } } },
+      );
+      expect(results.map((result) => [result.status, result.error?.field ?? null])).toEqual([
+        ['REJECTED', 'timeSpentDelta'],
+        ['APPLIED', null],
+      ]);
+      expect(results[1]?.entity).toMatchObject({ timeSpentMinutes: 2_147_483_500 });
+    });
+
     it('answers NOT_FOUND for an update or delete of an unknown entity', async () => {
       const results = await alice.push(
         { task: { id: newId(), baseVersion: 3, patch: { title: 'x' } } },
