@@ -15,6 +15,7 @@ import { requestIdOf, useRequestId } from './observability/request-id.ts';
 import { createSyncPubSub } from './pubsub.ts';
 import type { Context, Services } from './schema/context.ts';
 import { schema } from './schema/index.ts';
+import { useSecurity, withServiceUnavailable } from './security/index.ts';
 import { attachWebSocketTransport, type WebSocketTransport } from './transport/websocket.ts';
 
 export interface App {
@@ -74,9 +75,16 @@ function createYogaServer(services: Services, database: Database, verifier: Toke
     // Yoga's own /health answers any method with an empty body; ours reports JSON and 405s.
     healthCheckEndpoint: yogaHealthCheckEndpoint,
     landingPage: false,
-    graphiql: { title: 'Converge', defaultQuery: '{ me workspaces { id name role cursor } }' },
+    graphiql: services.config.graphiql && {
+      title: 'Converge',
+      defaultQuery: '{ me workspaces { id name role cursor } }',
+    },
     logging: createYogaLogger(services.logger),
-    maskedErrors: { maskError: createErrorMasker(services.logger) },
+    maskedErrors: {
+      maskError: withServiceUnavailable(createErrorMasker(services.logger), {
+        logger: services.logger,
+      }),
+    },
     plugins: [
       useRequestId(),
       useHttpMetrics(metrics),
@@ -86,6 +94,7 @@ function createYogaServer(services: Services, database: Database, verifier: Toke
         logger: services.logger,
         readiness: () => readiness(database),
       }),
+      ...useSecurity(services.config, services.logger),
     ],
     // Over WebSocket the transport has authenticated the connection and names the operation.
     context: async ({ request, connectionUser, requestId }: InitialContext): Promise<Context> => ({

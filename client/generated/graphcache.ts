@@ -17,6 +17,36 @@ export type Scalars = {
   JSON: { input: unknown; output: unknown; }
 };
 
+/** One applied change from the change log: who changed what, from which client, when. */
+export type AuditEntry = {
+  __typename: 'AuditEntry';
+  actorId: Scalars['ID']['output'];
+  changedFields: Array<Scalars['String']['output']>;
+  /** Per changed field, `{ "old": ..., "new": ... }`. */
+  changes: Scalars['JSON']['output'];
+  /** The pushing client; null for server-side changes such as resolutions. */
+  clientId?: Maybe<Scalars['ID']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  /** The position of this change; pass it as `before` to read older ones. */
+  cursor: Scalars['Cursor']['output'];
+  entityId: Scalars['ID']['output'];
+  entityType: EntityType;
+  mutationId?: Maybe<Scalars['ID']['output']>;
+  /** CREATE, UPDATE or DELETE. */
+  op: Scalars['String']['output'];
+  /** The entity version this change produced. */
+  version: Scalars['Int']['output'];
+  workspaceId: Scalars['ID']['output'];
+};
+
+export type AuditLogPage = {
+  __typename: 'AuditLogPage';
+  /** Pass as `before` for the next (older) page; null when this page is empty. */
+  cursor?: Maybe<Scalars['Cursor']['output']>;
+  entries: Array<AuditEntry>;
+  hasMore: Scalars['Boolean']['output'];
+};
+
 export type ChangeBatch = {
   __typename: 'ChangeBatch';
   cursor: Scalars['Cursor']['output'];
@@ -222,6 +252,8 @@ export type PushChangesPayload = {
 
 export type Query = {
   __typename: 'Query';
+  /** The change log of a workspace, newest first, optionally of one entity or one actor. ADMIN only. */
+  auditLog: AuditLogPage;
   /** The latest state of every entity (tombstones included) changed after `cursor`, in order. Call again with the returned cursor while hasMore. */
   changesSince: ChangeBatch;
   comment?: Maybe<Comment>;
@@ -233,6 +265,16 @@ export type Query = {
   task?: Maybe<Task>;
   /** The workspaces the signed-in user belongs to. */
   workspaces: Array<Workspace>;
+};
+
+
+export type QueryAuditLogArgs = {
+  actorId?: InputMaybe<Scalars['ID']['input']>;
+  before?: InputMaybe<Scalars['Cursor']['input']>;
+  entityId?: InputMaybe<Scalars['ID']['input']>;
+  entityType?: InputMaybe<EntityType>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  workspaceId: Scalars['ID']['input'];
 };
 
 
@@ -377,6 +419,8 @@ export type Workspace = {
 export type WithTypename<T extends { __typename?: any }> = Partial<T> & { __typename: NonNullable<T['__typename']> };
 
 export type GraphCacheKeysConfig = {
+  AuditEntry?: (data: WithTypename<AuditEntry>) => null | string,
+  AuditLogPage?: (data: WithTypename<AuditLogPage>) => null | string,
   ChangeBatch?: (data: WithTypename<ChangeBatch>) => null | string,
   ChangeResult?: (data: WithTypename<ChangeResult>) => null | string,
   Comment?: (data: WithTypename<Comment>) => null | string,
@@ -392,6 +436,7 @@ export type GraphCacheKeysConfig = {
 
 export type GraphCacheResolvers = {
   Query?: {
+    auditLog?: GraphCacheResolver<WithTypename<Query>, QueryAuditLogArgs, WithTypename<AuditLogPage> | string>,
     changesSince?: GraphCacheResolver<WithTypename<Query>, QueryChangesSinceArgs, WithTypename<ChangeBatch> | string>,
     comment?: GraphCacheResolver<WithTypename<Query>, QueryCommentArgs, WithTypename<Comment> | string>,
     conflicts?: GraphCacheResolver<WithTypename<Query>, QueryConflictsArgs, Array<WithTypename<Conflict> | string>>,
@@ -399,6 +444,25 @@ export type GraphCacheResolvers = {
     project?: GraphCacheResolver<WithTypename<Query>, QueryProjectArgs, WithTypename<Project> | string>,
     task?: GraphCacheResolver<WithTypename<Query>, QueryTaskArgs, WithTypename<Task> | string>,
     workspaces?: GraphCacheResolver<WithTypename<Query>, Record<string, never>, Array<WithTypename<Workspace> | string>>
+  },
+  AuditEntry?: {
+    actorId?: GraphCacheResolver<WithTypename<AuditEntry>, Record<string, never>, Scalars['ID']['output'] | string>,
+    changedFields?: GraphCacheResolver<WithTypename<AuditEntry>, Record<string, never>, Array<Scalars['String']['output'] | string>>,
+    changes?: GraphCacheResolver<WithTypename<AuditEntry>, Record<string, never>, Scalars['JSON']['output'] | string>,
+    clientId?: GraphCacheResolver<WithTypename<AuditEntry>, Record<string, never>, Scalars['ID']['output'] | string>,
+    createdAt?: GraphCacheResolver<WithTypename<AuditEntry>, Record<string, never>, Scalars['DateTime']['output'] | string>,
+    cursor?: GraphCacheResolver<WithTypename<AuditEntry>, Record<string, never>, Scalars['Cursor']['output'] | string>,
+    entityId?: GraphCacheResolver<WithTypename<AuditEntry>, Record<string, never>, Scalars['ID']['output'] | string>,
+    entityType?: GraphCacheResolver<WithTypename<AuditEntry>, Record<string, never>, EntityType | string>,
+    mutationId?: GraphCacheResolver<WithTypename<AuditEntry>, Record<string, never>, Scalars['ID']['output'] | string>,
+    op?: GraphCacheResolver<WithTypename<AuditEntry>, Record<string, never>, Scalars['String']['output'] | string>,
+    version?: GraphCacheResolver<WithTypename<AuditEntry>, Record<string, never>, Scalars['Int']['output'] | string>,
+    workspaceId?: GraphCacheResolver<WithTypename<AuditEntry>, Record<string, never>, Scalars['ID']['output'] | string>
+  },
+  AuditLogPage?: {
+    cursor?: GraphCacheResolver<WithTypename<AuditLogPage>, Record<string, never>, Scalars['Cursor']['output'] | string>,
+    entries?: GraphCacheResolver<WithTypename<AuditLogPage>, Record<string, never>, Array<WithTypename<AuditEntry> | string>>,
+    hasMore?: GraphCacheResolver<WithTypename<AuditLogPage>, Record<string, never>, Scalars['Boolean']['output'] | string>
   },
   ChangeBatch?: {
     cursor?: GraphCacheResolver<WithTypename<ChangeBatch>, Record<string, never>, Scalars['Cursor']['output'] | string>,
@@ -511,6 +575,7 @@ export type GraphCacheOptimisticUpdaters = {
 
 export type GraphCacheUpdaters = {
   Query?: {
+    auditLog?: GraphCacheUpdateResolver<{ auditLog: WithTypename<AuditLogPage> }, QueryAuditLogArgs>,
     changesSince?: GraphCacheUpdateResolver<{ changesSince: WithTypename<ChangeBatch> }, QueryChangesSinceArgs>,
     comment?: GraphCacheUpdateResolver<{ comment: Maybe<WithTypename<Comment>> }, QueryCommentArgs>,
     conflicts?: GraphCacheUpdateResolver<{ conflicts: Array<WithTypename<Conflict>> }, QueryConflictsArgs>,
@@ -529,6 +594,25 @@ export type GraphCacheUpdaters = {
   Subscription?: {
     conflictChanged?: GraphCacheUpdateResolver<{ conflictChanged: WithTypename<Conflict> }, SubscriptionConflictChangedArgs>,
     entityChanged?: GraphCacheUpdateResolver<{ entityChanged: WithTypename<EntityChange> }, SubscriptionEntityChangedArgs>
+  },
+  AuditEntry?: {
+    actorId?: GraphCacheUpdateResolver<Maybe<WithTypename<AuditEntry>>, Record<string, never>>,
+    changedFields?: GraphCacheUpdateResolver<Maybe<WithTypename<AuditEntry>>, Record<string, never>>,
+    changes?: GraphCacheUpdateResolver<Maybe<WithTypename<AuditEntry>>, Record<string, never>>,
+    clientId?: GraphCacheUpdateResolver<Maybe<WithTypename<AuditEntry>>, Record<string, never>>,
+    createdAt?: GraphCacheUpdateResolver<Maybe<WithTypename<AuditEntry>>, Record<string, never>>,
+    cursor?: GraphCacheUpdateResolver<Maybe<WithTypename<AuditEntry>>, Record<string, never>>,
+    entityId?: GraphCacheUpdateResolver<Maybe<WithTypename<AuditEntry>>, Record<string, never>>,
+    entityType?: GraphCacheUpdateResolver<Maybe<WithTypename<AuditEntry>>, Record<string, never>>,
+    mutationId?: GraphCacheUpdateResolver<Maybe<WithTypename<AuditEntry>>, Record<string, never>>,
+    op?: GraphCacheUpdateResolver<Maybe<WithTypename<AuditEntry>>, Record<string, never>>,
+    version?: GraphCacheUpdateResolver<Maybe<WithTypename<AuditEntry>>, Record<string, never>>,
+    workspaceId?: GraphCacheUpdateResolver<Maybe<WithTypename<AuditEntry>>, Record<string, never>>
+  },
+  AuditLogPage?: {
+    cursor?: GraphCacheUpdateResolver<Maybe<WithTypename<AuditLogPage>>, Record<string, never>>,
+    entries?: GraphCacheUpdateResolver<Maybe<WithTypename<AuditLogPage>>, Record<string, never>>,
+    hasMore?: GraphCacheUpdateResolver<Maybe<WithTypename<AuditLogPage>>, Record<string, never>>
   },
   ChangeBatch?: {
     cursor?: GraphCacheUpdateResolver<Maybe<WithTypename<ChangeBatch>>, Record<string, never>>,

@@ -7,6 +7,7 @@ import './changes.ts';
 import './conflict.ts';
 import './push.ts';
 import './subscriptions.ts';
+import './audit.ts';
 
 /** The executable schema, built once from every type file registered on the builder. */
 export const schema = builder.toSchema({ sortSchema: false });
