@@ -9,9 +9,17 @@ import { applyPendingMigrations, listPendingMigrations } from './db/migrations.t
 import { useOperationalEndpoints, yogaHealthCheckEndpoint } from './observability/health.ts';
 import { createLogger, createYogaLogger, type Logger } from './observability/logger.ts';
 import { createErrorMasker } from './observability/mask-errors.ts';
-import { createMetrics, useHttpMetrics } from './observability/metrics.ts';
+import { useCompression } from './observability/compression.ts';
+import { createMetrics, type Metrics, useHttpMetrics } from './observability/metrics.ts';
+import { instrumentPubSub } from './observability/pubsub-metrics.ts';
 import { useRequestErrorStatus } from './observability/request-errors.ts';
 import { requestIdOf, useRequestId } from './observability/request-id.ts';
+import {
+  useSyncMetrics,
+  watchConnections,
+  watchDatabasePool,
+  watchOpenConflicts,
+} from './observability/sync-metrics.ts';
 import { createSyncPubSub } from './pubsub.ts';
 import type { Context, Services } from './schema/context.ts';
 import { schema } from './schema/index.ts';
@@ -50,16 +58,22 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     const auth = await resolveAuth(config, {
       onKeySetUnavailable: (err) => logger.warn({ err }, 'JWKS endpoint unavailable'),
     });
-    const pubsub = createSyncPubSub({ redisUrl: config.redisUrl, logger });
-    const services: Services = { prisma: database.prisma, config, logger, pubsub };
-    const yoga = createYogaServer(services, database, auth.verifier);
+    const metrics = createMetrics();
+    const pubsub = instrumentPubSub(
+      createSyncPubSub({ redisUrl: config.redisUrl, logger }),
+      metrics,
+    );
+    const services: Services = { prisma: database.prisma, config, logger, pubsub, metrics };
+    watchOpenConflicts(metrics, database.prisma);
+    watchDatabasePool(metrics, () => database.poolStats());
+    const yoga = createYogaServer(services, metrics, database, auth.verifier);
     const authInfo = { source: auth.source, secret: auth.secret };
     return {
       yoga,
       services,
       database,
       auth: authInfo,
-      ...lifecycle(yoga, services, database, auth.verifier),
+      ...lifecycle(yoga, services, metrics, database, auth.verifier),
     };
   } catch (error) {
     await database.close();
@@ -67,8 +81,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   }
 }
 
-function createYogaServer(services: Services, database: Database, verifier: TokenVerifier) {
-  const metrics = createMetrics();
+function createYogaServer(
+  services: Services,
+  metrics: Metrics,
+  database: Database,
+  verifier: TokenVerifier,
+) {
   return createYoga<Record<string, never>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -88,6 +106,7 @@ function createYogaServer(services: Services, database: Database, verifier: Toke
     plugins: [
       useRequestId(),
       useHttpMetrics(metrics),
+      useSyncMetrics(metrics),
       useRequestErrorStatus(),
       useOperationalEndpoints({
         metrics,
@@ -95,6 +114,8 @@ function createYogaServer(services: Services, database: Database, verifier: Toke
         readiness: () => readiness(database),
       }),
       ...useSecurity(services.config, services.logger),
+      // Last: it replaces the response and copies the headers the others set.
+      useCompression(),
     ],
     // Over WebSocket the transport has authenticated the connection and names the operation.
     context: async ({ request, connectionUser, requestId }: InitialContext): Promise<Context> => ({
@@ -131,6 +152,7 @@ async function readiness(database: Database) {
 function lifecycle(
   yoga: YogaServerInstance<Record<string, never>, Context>,
   services: Services,
+  metrics: Metrics,
   database: Database,
   verifier: TokenVerifier,
 ): Pick<App, 'start' | 'stop' | 'websocket'> {
@@ -146,7 +168,7 @@ function lifecycle(
         listening.once('error', reject);
         listening.listen(port, config.host, () => {
           server = listening;
-          websocket = attachWebSocketTransport({
+          const transport = attachWebSocketTransport({
             server: listening,
             yoga,
             verifier,
@@ -154,6 +176,9 @@ function lifecycle(
             maxSubscriptionsPerConnection: config.maxSubscriptionsPerConnection,
             maxConnectionsPerUser: config.maxConnectionsPerUser,
           });
+          websocket = transport;
+          watchConnections(metrics, 'websocket', () => transport.stats().connections);
+          watchConnections(metrics, 'http', () => openConnections(listening));
           const { port: actualPort } = listening.address() as AddressInfo;
           const host = config.host.includes(':') ? `[${config.host}]` : config.host;
           resolve({ port: actualPort, url: `http://${host}:${actualPort}` });
@@ -170,6 +195,12 @@ function lifecycle(
       await database.close();
     },
   };
+}
+
+function openConnections(server: Server): Promise<number> {
+  return new Promise((resolve) =>
+    server.getConnections((error, count) => resolve(error ? 0 : count)),
+  );
 }
 
 async function closeServer(server: Server, logger: Logger): Promise<void> {

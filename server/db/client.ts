@@ -26,6 +26,12 @@ export type Tx = Prisma.TransactionClient;
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
 /** The `dataDir` value that keeps PGlite in memory (tests, scratch work). */
 export const inMemory = 'memory://';
 
@@ -45,6 +51,8 @@ export interface Database {
   adapterFactory: SqlMigrationAwareDriverAdapterFactory;
   /** Runs `SELECT 1`; throws when the database cannot answer. */
   ping(): Promise<void>;
+  /** Pool connections in use and waiting queries (PostgreSQL); null for PGlite. */
+  poolStats(): PoolStats | null;
   /** Disconnects Prisma and closes the pool or PGlite. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -58,7 +66,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 async function openPGlite(dataDir: string): Promise<Database> {
   const pglite = await PGlite.create(await pgliteDirectory(dataDir));
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
-  return database('pglite', prisma, pgliteEngineFactory(pglite), () => pglite.close());
+  const closeDriver = () => pglite.close();
+  return database('pglite', prisma, pgliteEngineFactory(pglite), closeDriver, () => null);
 }
 
 async function pgliteDirectory(dataDir: string): Promise<string> {
@@ -74,7 +83,13 @@ async function openPostgres(databaseUrl: string, poolSize: number): Promise<Data
   // process. The pool replaces the connection and the next query reports any real outage.
   pool.on('error', () => {});
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
-  return database('postgres', prisma, postgresEngineFactory(databaseUrl), () => pool.end());
+  const poolStats = () => ({
+    total: pool.totalCount,
+    idle: pool.idleCount,
+    waiting: pool.waitingCount,
+  });
+  const closeDriver = () => pool.end();
+  return database('postgres', prisma, postgresEngineFactory(databaseUrl), closeDriver, poolStats);
 }
 
 function database(
@@ -82,12 +97,14 @@ function database(
   prisma: PrismaClient,
   adapterFactory: SqlMigrationAwareDriverAdapterFactory,
   closeDriver: () => Promise<void>,
+  poolStats: () => PoolStats | null,
 ): Database {
   let closing: Promise<void> | undefined;
   return {
     kind,
     prisma,
     adapterFactory,
+    poolStats,
     async ping() {
       await prisma.$queryRaw`SELECT 1`;
     },

@@ -1,22 +1,66 @@
 import type { DocumentNode, OperationDefinitionNode } from 'graphql';
 import { getOperationAST, Kind } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 type HttpLabel = 'method' | 'route' | 'status';
 type OperationLabel = 'operation' | 'type' | 'outcome';
+
+/** Per-change outcomes of pushChanges, as metric label values. */
+export const changeStatuses = ['applied', 'merged', 'conflict', 'rejected', 'duplicate'] as const;
+export type ChangeStatusLabel = (typeof changeStatuses)[number];
+
+/** Live streams counted by the subscriptions gauge. */
+export type SubscriptionKind = 'entityChanged' | 'conflictChanged';
+
+export interface PoolStats {
+  /** Connections open (busy or idle). */
+  total: number;
+  idle: number;
+  /** Queries waiting for a connection. */
+  waiting: number;
+}
+
+/**
+ * Where the gauges read at scrape time get their values. Filled in by watch* functions in
+ * sync-metrics.ts; an empty source leaves its gauge out of the scrape.
+ */
+export interface MetricSources {
+  openConflicts: (() => Promise<number>) | null;
+  connections: Map<string, () => number | Promise<number>>;
+  databasePool: (() => PoolStats | null) | null;
+}
+
+/** The sync engine's own metrics (issue 6): what a push, a pull and a delivery cost. */
+export interface SyncMetrics {
+  pushDuration: Histogram<'outcome'>;
+  changes: Counter<'status'>;
+  conflictsOpened: Counter;
+  conflictsOpen: Gauge;
+  autoResolutionRatio: Gauge;
+  pullEntities: Counter;
+  subscriptions: Gauge<'kind'>;
+  connections: Gauge<'transport'>;
+  pubsubLag: Histogram<'topic'>;
+  databasePool: Gauge<'state'>;
+}
 
 export interface Metrics {
   registry: Registry;
   httpRequests: Counter<HttpLabel>;
   httpDuration: Histogram<HttpLabel>;
   graphqlOperations: Counter<OperationLabel>;
+  sync: SyncMetrics;
+  sources: MetricSources;
 }
 
 const metricsDefaults = {
   prefix: 'converge_',
   // Seconds. Sync pulls and pushes are usually fast; the long tail matters for big batches.
   durationBuckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  // Seconds. The push goal is 25 ms for 100 changes and fan-out 50 ms: resolution where it counts.
+  pushBuckets: [0.001, 0.0025, 0.005, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+  lagBuckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
 };
 
 // Labels take values from fixed sets: anything a client controls (paths, methods, operation
@@ -29,8 +73,15 @@ export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: metricsDefaults.prefix });
   const prefix = metricsDefaults.prefix;
+  const sources: MetricSources = {
+    openConflicts: null,
+    connections: new Map(),
+    databasePool: null,
+  };
   return {
     registry,
+    sources,
+    sync: createSyncMetrics(registry, prefix, sources),
     httpRequests: new Counter({
       name: `${prefix}http_requests_total`,
       help: 'HTTP requests answered, by method, route and status',
@@ -50,6 +101,139 @@ export function createMetrics(): Metrics {
       labelNames: ['operation', 'type', 'outcome'],
       registers: [registry],
     }),
+  };
+}
+
+// No workspace label anywhere: workspaces are unbounded, and one time series per workspace
+// would grow with every tenant. Labels here take values from fixed sets only.
+function createSyncMetrics(
+  registry: Registry,
+  prefix: string,
+  sources: MetricSources,
+): SyncMetrics {
+  const registers = [registry];
+  const changes = new Counter({
+    name: `${prefix}sync_changes_total`,
+    help: 'Changes pushed, by outcome: applied, merged, conflict, rejected, duplicate',
+    labelNames: ['status'],
+    registers,
+  });
+  // Every status is exported from the start, so rates work before the first conflict.
+  for (const status of changeStatuses) changes.inc({ status }, 0);
+  const subscriptions = new Gauge({
+    name: `${prefix}subscriptions_active`,
+    help: 'Live subscription streams on this instance, by kind (entityChanged, conflictChanged)',
+    labelNames: ['kind'],
+    registers,
+  });
+  subscriptions.set({ kind: 'entityChanged' }, 0);
+  subscriptions.set({ kind: 'conflictChanged' }, 0);
+  return {
+    subscriptions,
+    changes,
+    pushDuration: new Histogram({
+      name: `${prefix}sync_push_duration_seconds`,
+      help: 'pushChanges time in the engine (access check, transaction, commit), by outcome (ok or error)',
+      labelNames: ['outcome'],
+      buckets: metricsDefaults.pushBuckets,
+      registers,
+    }),
+    conflictsOpened: new Counter({
+      name: `${prefix}sync_conflicts_opened_total`,
+      help: 'Conflicts opened by pushes',
+      registers,
+    }),
+    conflictsOpen: new Gauge({
+      name: `${prefix}sync_conflicts_open`,
+      help: 'Conflicts waiting for a resolution, in all workspaces (read from the database)',
+      registers,
+      async collect() {
+        if (!sources.openConflicts) return;
+        // An unreachable database must not take /metrics down with it: the last value stays.
+        const count = await sources.openConflicts().catch(() => null);
+        if (count !== null) this.set(count);
+      },
+    }),
+    autoResolutionRatio: new Gauge({
+      name: `${prefix}sync_auto_resolution_ratio`,
+      help: 'Share of concurrent changes merged without a person (merged / (merged + conflict)) since start; 1 when none',
+      registers,
+      async collect() {
+        const counts = await changeCounts(changes);
+        const contested = counts.merged + counts.conflict;
+        this.set(contested === 0 ? 1 : counts.merged / contested);
+      },
+    }),
+    pullEntities: new Counter({
+      name: `${prefix}sync_pull_entities_total`,
+      help: 'Entities returned by changesSince',
+      registers,
+    }),
+    connections: new Gauge({
+      name: `${prefix}connections_open`,
+      help: 'Open client connections on this instance, by transport',
+      labelNames: ['transport'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const [transport, count] of sources.connections) {
+          const value = await Promise.resolve()
+            .then(count)
+            .catch(() => null);
+          if (value !== null) this.set({ transport }, value);
+        }
+      },
+    }),
+    pubsubLag: new Histogram({
+      name: `${prefix}pubsub_delivery_lag_seconds`,
+      help: 'Time from publish (after the commit) until a subscriber stream takes the event, by topic; includes Redis transit',
+      labelNames: ['topic'],
+      buckets: metricsDefaults.lagBuckets,
+      registers,
+    }),
+    databasePool: new Gauge({
+      name: `${prefix}db_pool_connections`,
+      help: 'Database pool connections by state (total, idle) and queries waiting for one (waiting)',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const stats = sources.databasePool?.();
+        if (!stats) return;
+        this.set({ state: 'total' }, stats.total);
+        this.set({ state: 'idle' }, stats.idle);
+        this.set({ state: 'waiting' }, stats.waiting);
+      },
+    }),
+  };
+}
+
+async function changeCounts(
+  changes: Counter<'status'>,
+): Promise<Record<ChangeStatusLabel, number>> {
+  const counts = { applied: 0, merged: 0, conflict: 0, rejected: 0, duplicate: 0 };
+  for (const { labels, value } of (await changes.get()).values) {
+    const status = labels.status as ChangeStatusLabel | undefined;
+    if (status && status in counts) counts[status] = value;
+  }
+  return counts;
+}
+
+/**
+ * Counts one live subscription stream until the returned release function is called (once;
+ * later calls do nothing). Call it when a stream starts and release in its `finally`.
+ * Without metrics (engine tests) it does nothing.
+ */
+export function trackSubscription(
+  metrics: Metrics | undefined,
+  kind: SubscriptionKind,
+): () => void {
+  if (!metrics) return () => {};
+  metrics.sync.subscriptions.inc({ kind });
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    metrics.sync.subscriptions.dec({ kind });
   };
 }
 

@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import type { PrismaClient } from '../db/generated/prisma/client.ts';
 import { unauthenticated } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { SyncPubSub } from '../pubsub.ts';
 import type { Actor } from '../sync/types.ts';
 
@@ -12,6 +13,8 @@ export interface Services {
   config: Config;
   logger: Logger;
   pubsub: SyncPubSub;
+  /** Prometheus metrics; absent where nothing scrapes them (engine tests). */
+  metrics?: Metrics;
 }
 
 export interface Context {

@@ -1,4 +1,5 @@
 import type { EntityType } from '../db/generated/prisma/client.ts';
+import { observePush, observePushFailure } from '../observability/sync-metrics.ts';
 import { publishCommitted } from '../pubsub.ts';
 import { encodeCursor } from '../sync/cursor.ts';
 import { pushChanges } from '../sync/push.ts';
@@ -146,16 +147,33 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: PushChangesInput, required: true }) },
     resolve: async (_root, { input }, context) => {
       const { prisma, config, pubsub } = context.services;
-      const result = await pushChanges(
-        prisma,
-        requireUser(context),
-        {
-          workspaceId: input.workspaceId,
-          clientId: input.clientId,
-          changes: input.changes.map(toChangeRequest),
-        },
-        { maxBatch: config.maxBatch },
-      );
+      const started = performance.now();
+      const observation = () => ({
+        requestId: context.requestId,
+        userId: context.user?.userId ?? null,
+        workspaceId: input.workspaceId,
+        clientId: input.clientId,
+        changes: input.changes.length,
+        durationMs: performance.now() - started,
+      });
+      let result: Awaited<ReturnType<typeof pushChanges>>;
+      try {
+        result = await pushChanges(
+          prisma,
+          requireUser(context),
+          {
+            workspaceId: input.workspaceId,
+            clientId: input.clientId,
+            changes: input.changes.map(toChangeRequest),
+          },
+          { maxBatch: config.maxBatch },
+        );
+      } catch (error) {
+        observePushFailure(context.services, observation(), error);
+        throw error;
+      }
+      // Logged as soon as the transaction committed: the line's time is the commit time.
+      observePush(context.services, observation(), result);
       publishCommitted(pubsub, result.committed, result.openedConflicts);
       return { results: result.results, cursor: encodeCursor(result.seq) };
     },

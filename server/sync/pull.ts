@@ -1,5 +1,6 @@
 import type { EntityType, PrismaClient } from '../db/generated/prisma/client.ts';
 import { badUserInput } from '../errors.ts';
+import { selectPage } from './bulk-sql.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { Actor, EntityRowOf, SyncEntity } from './types.ts';
 import { validateEntityId } from './validation.ts';
@@ -51,7 +52,7 @@ export async function changesSince(
 
   const types = request.types && request.types.length > 0 ? [...new Set(request.types)] : ALL_TYPES;
   const window = { workspaceId: request.workspaceId, after, watermark, take: request.limit + 1 };
-  const pages = await Promise.all(types.map((type) => readPage(prisma, type, window)));
+  const pages = await Promise.all(types.map((type) => selectPage(prisma, type, window)));
   const ordered = pages.flat().sort((a, b) => a.seq - b.seq);
   const hasMore = ordered.length > request.limit;
   const entities = ordered.slice(0, request.limit);
@@ -59,28 +60,6 @@ export async function changesSince(
   // A full page continues after its last entity; a final page has seen everything up to the watermark.
   const cursor = encodeCursor(hasMore && last ? last.seq : watermark);
   return { entities, cursor, hasMore };
-}
-
-interface PageWindow {
-  workspaceId: string;
-  after: number;
-  watermark: number;
-  take: number;
-}
-
-function readPage(
-  prisma: PrismaClient,
-  type: EntityType,
-  window: PageWindow,
-): Promise<SyncEntity[]> {
-  const query = {
-    where: { workspaceId: window.workspaceId, seq: { gt: window.after, lte: window.watermark } },
-    orderBy: { seq: 'asc' as const },
-    take: window.take,
-  };
-  if (type === 'PROJECT') return prisma.project.findMany(query);
-  if (type === 'TASK') return prisma.task.findMany(query);
-  return prisma.comment.findMany(query);
 }
 
 /**

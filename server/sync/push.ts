@@ -2,6 +2,7 @@ import { isValidUserId } from '../auth/jwt.ts';
 import type { Tx } from '../db/client.ts';
 import type { Conflict, EntityType, PrismaClient, Role } from '../db/generated/prisma/client.ts';
 import { badUserInput, type ChangeErrorCode, ConvergeError, ErrorCode } from '../errors.ts';
+import { selectAppliedMutations } from './bulk-sql.ts';
 import { entityDescriptors, type FieldMeta, toJsonValue } from './entities.ts';
 import {
   type ConflictField,
@@ -151,10 +152,7 @@ class Batch {
       await this.writer.load(type, ids[type]);
 
     const mutationIds = [...new Set(valid.map((change) => change.mutationId))];
-    const records = await tx.appliedMutation.findMany({
-      where: { clientId: this.clientId, mutationId: { in: mutationIds } },
-      select: { mutationId: true, workspaceId: true, entityType: true, entityId: true },
-    });
+    const records = await selectAppliedMutations(tx, this.clientId, mutationIds);
     for (const { mutationId, ...record } of records) this.applied.set(mutationId, record);
 
     if (assignees.size > 0) {

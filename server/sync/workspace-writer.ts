@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Tx } from '../db/client.ts';
 import { type Conflict, type EntityType, Prisma } from '../db/generated/prisma/client.ts';
+import { selectEntities, writeBatch } from './bulk-sql.ts';
 import { entityKey, toJsonValue } from './entities.ts';
 import type { CommittedChange, SyncEntity } from './types.ts';
 
@@ -81,7 +82,7 @@ export class WorkspaceWriter {
   async load(type: EntityType, ids: Iterable<string>): Promise<void> {
     const missing = [...new Set(ids)].filter((id) => !this.rows.has(entityKey(type, id)));
     if (missing.length === 0) return;
-    const found = await findRows(this.tx, type, missing);
+    const found = await selectEntities(this.tx, type, missing);
     for (const row of found) this.rows.set(entityKey(type, row.id), { type, row, state: 'clean' });
   }
 
@@ -193,12 +194,19 @@ export class WorkspaceWriter {
     return current;
   }
 
-  /** Writes everything recorded and advances the workspace counter. */
+  /**
+   * Writes everything recorded and advances the workspace counter in one statement
+   * (bulk-sql.ts), whatever the batch size; conflicts, when a batch opened any, in a second.
+   */
   async flush(): Promise<void> {
-    await this.writeRows();
-    if (this.log.length > 0) await this.tx.changeLog.createMany({ data: this.log });
-    if (this.mutations.length > 0)
-      await this.tx.appliedMutation.createMany({ data: this.mutations });
+    await writeBatch(this.tx, {
+      workspaceId: this.workspaceId,
+      seq: this.seq === this.startSeq ? null : this.seq,
+      created: this.rowsIn('created'),
+      updated: this.rowsIn('updated'),
+      log: this.log,
+      mutations: this.mutations,
+    });
     if (this.openedConflicts.length > 0) {
       await this.tx.conflict.createMany({
         data: this.openedConflicts.map((conflict) => ({
@@ -210,59 +218,19 @@ export class WorkspaceWriter {
         })),
       });
     }
-    if (this.seq !== this.startSeq) {
-      await this.tx.workspace.update({ where: { id: this.workspaceId }, data: { seq: this.seq } });
-    }
   }
 
-  private async writeRows(): Promise<void> {
-    const tracked = [...this.rows.values()];
-    for (const type of ['PROJECT', 'TASK', 'COMMENT'] as const) {
-      const created = tracked.filter((entry) => entry.type === type && entry.state === 'created');
-      if (created.length > 0)
-        await createRows(
-          this.tx,
-          type,
-          created.map((entry) => entry.row),
-        );
-    }
-    for (const entry of tracked) {
-      if (entry.state === 'updated') await updateRow(this.tx, entry.type, entry.row);
-    }
+  private rowsIn(state: TrackedRow['state']): Record<EntityType, SyncEntity[]> {
+    const rows: Record<EntityType, SyncEntity[]> = { PROJECT: [], TASK: [], COMMENT: [] };
+    for (const entry of this.rows.values())
+      if (entry.state === state) rows[entry.type].push(entry.row);
+    return rows;
   }
 }
 
 /** Prisma writes SQL NULL into a nullable JSON column only when told so explicitly. */
 function jsonOrNull(value: Prisma.JsonValue | null): Prisma.InputJsonValue | typeof Prisma.DbNull {
   return value === null ? Prisma.DbNull : (value as Prisma.InputJsonValue);
-}
-
-async function findRows(tx: Tx, type: EntityType, ids: string[]): Promise<SyncEntity[]> {
-  const where = { id: { in: ids } };
-  if (type === 'PROJECT') return tx.project.findMany({ where });
-  if (type === 'TASK') return tx.task.findMany({ where });
-  return tx.comment.findMany({ where });
-}
-
-function rowData<T extends SyncEntity>(row: T): T & { fieldMeta: Prisma.InputJsonValue } {
-  return { ...row, fieldMeta: row.fieldMeta as Prisma.InputJsonValue };
-}
-
-async function createRows(tx: Tx, type: EntityType, rows: SyncEntity[]): Promise<void> {
-  if (type === 'PROJECT') {
-    await tx.project.createMany({ data: rows.map((row) => rowData(row as never)) });
-  } else if (type === 'TASK') {
-    await tx.task.createMany({ data: rows.map((row) => rowData(row as never)) });
-  } else {
-    await tx.comment.createMany({ data: rows.map((row) => rowData(row as never)) });
-  }
-}
-
-async function updateRow(tx: Tx, type: EntityType, row: SyncEntity): Promise<void> {
-  const { id, workspaceId: _workspaceId, createdAt: _createdAt, ...data } = rowData(row);
-  if (type === 'PROJECT') await tx.project.update({ where: { id }, data: data as never });
-  else if (type === 'TASK') await tx.task.update({ where: { id }, data: data as never });
-  else await tx.comment.update({ where: { id }, data: data as never });
 }
 
 /** Sorted, so live events and events replayed from the change log (JSONB reorders keys) agree. */

@@ -1,0 +1,172 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { dirname } from 'node:path';
+import type { BandwidthFigures } from './bandwidth.ts';
+import type { FanoutFigures } from './fanout.ts';
+import type { PullFigures } from './pull.ts';
+import type { PushFigures } from './push.ts';
+
+export interface Results {
+  meta: {
+    date: string;
+    database: 'postgresql' | 'pglite';
+    instances: number;
+    redis: boolean;
+    quick: boolean;
+    node: string;
+    cpus: number;
+    notes: string[];
+  };
+  push?: PushFigures;
+  pull?: PullFigures;
+  fanout?: FanoutFigures;
+  bandwidth?: BandwidthFigures;
+  memory?: { serverRssMb: number; instancesRssMb: number[] };
+  goals?: Goal[];
+}
+
+export interface Goal {
+  name: string;
+  target: string;
+  actual: number | null;
+  met: boolean | null;
+}
+
+/** The issue's goals: reported, never asserted. */
+export function evaluateGoals(results: Results): Goal[] {
+  const goal = (
+    name: string,
+    target: string,
+    actual: number | undefined,
+    met: (v: number) => boolean,
+  ) => ({
+    name,
+    target,
+    actual: actual ?? null,
+    met: actual === undefined || Number.isNaN(actual) ? null : met(actual),
+  });
+  const subscribers = results.fanout?.subscribers ?? 0;
+  return [
+    goal('push.ratio', '>= 0.5', results.push?.ratio, (v) => v >= 0.5),
+    goal('pull.ratio', '>= 0.5', results.pull?.ratio, (v) => v >= 0.5),
+    goal('push.p95Ms', '<= 25 (100-change batch)', results.push?.p95Ms, (v) => v <= 25),
+    goal(
+      'fanout.p95Ms',
+      `<= 50 at 1,000 subscribers (ran ${subscribers})`,
+      results.fanout?.p95Ms,
+      (v) => v <= 50 && subscribers >= 1000,
+    ),
+    goal('bandwidth.reduction', '>= 0.95', results.bandwidth?.reduction, (v) => v >= 0.95),
+  ];
+}
+
+export async function writeResults(path: string, results: Results): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, `${JSON.stringify(results, null, 2)}\n`);
+}
+
+const number = (value: number | null | undefined, digits = 0) =>
+  value === null || value === undefined || Number.isNaN(value)
+    ? '-'
+    : value.toLocaleString('en-US', {
+        maximumFractionDigits: digits,
+        minimumFractionDigits: digits,
+      });
+
+/** A plain-text table: each figure beside its baseline, then the goals. */
+export function formatTable(results: Results): string {
+  const { meta, push, pull, fanout, bandwidth, memory } = results;
+  const rows: [string, string, string][] = [];
+  if (push) {
+    rows.push([
+      'push changes/s',
+      number(push.changesPerSec),
+      `${number(push.rawChangesPerSec)} raw upsert`,
+    ]);
+    rows.push(['push ratio', number(push.ratio, 3), '']);
+    rows.push([
+      `push batch p50/p95/p99 ms (${push.clients} clients)`,
+      `${number(push.p50Ms, 1)} / ${number(push.p95Ms, 1)} / ${number(push.p99Ms, 1)}`,
+      `${number(push.rawP50Ms, 1)} / ${number(push.rawP95Ms, 1)} / ${number(push.rawP99Ms, 1)} raw`,
+    ]);
+    rows.push([
+      'push batch p50/p95 ms (1 client)',
+      `${number(push.soloP50Ms, 1)} / ${number(push.soloP95Ms, 1)}`,
+      '',
+    ]);
+  }
+  if (pull) {
+    rows.push([
+      'pull entities/s',
+      number(pull.entitiesPerSec),
+      `${number(pull.rawEntitiesPerSec)} raw SELECT`,
+    ]);
+    rows.push(['pull ratio', number(pull.ratio, 3), '']);
+  }
+  if (fanout) {
+    rows.push([
+      `fan-out ms p50/p95/p99 (${number(fanout.subscribers)} subs)`,
+      `${number(fanout.p50Ms, 1)} / ${number(fanout.p95Ms, 1)} / ${number(fanout.p99Ms, 1)}`,
+      `max ${number(fanout.maxMs, 1)}, missed ${fanout.missed}`,
+    ]);
+  }
+  if (bandwidth) {
+    rows.push([
+      'catch-up bytes full / delta',
+      `${number(bandwidth.fullBytes)} / ${number(bandwidth.deltaBytes)}`,
+      `reduction ${number(bandwidth.reduction, 4)}`,
+    ]);
+    rows.push([
+      `  gzip (${bandwidth.compression})`,
+      `${number(bandwidth.fullBytesGzip)} / ${number(bandwidth.deltaBytesGzip)}`,
+      `reduction ${number(bandwidth.reductionGzip, 4)}`,
+    ]);
+    rows.push([
+      `  brotli (${bandwidth.compression})`,
+      `${number(bandwidth.fullBytesBr)} / ${number(bandwidth.deltaBytesBr)}`,
+      `reduction ${number(bandwidth.reductionBr, 4)}`,
+    ]);
+  }
+  if (memory) {
+    rows.push([
+      fanout ? 'server RSS MiB after fan-out' : 'server RSS MiB at the end',
+      number(memory.serverRssMb, 1),
+      memory.instancesRssMb.map((mb) => number(mb, 1)).join(' + '),
+    ]);
+  }
+  const header = `Converge benchmark on ${meta.database === 'postgresql' ? 'PostgreSQL' : 'PGlite (no DATABASE_URL)'}, ${meta.instances} instance(s)${meta.redis ? ' + Redis' : ''}${fanout ? `, fan-out over ${fanout.transport === 'websocket' ? 'WebSocket' : 'SSE'}` : ''}${meta.quick ? ', --quick' : ''}`;
+  const lines = [header, '', ...table(['', 'Converge', 'baseline / detail'], rows)];
+  const goals = results.goals ?? [];
+  if (goals.length > 0) {
+    lines.push('', 'Goals (reported, not asserted)');
+    lines.push(
+      ...table(
+        ['', 'target', 'actual', ''],
+        goals.map((goal) => [
+          goal.name,
+          goal.target,
+          goal.actual === null ? '-' : String(goal.actual),
+          goal.met === null ? 'not run' : goal.met ? 'met' : 'MISSED',
+        ]),
+      ),
+    );
+  }
+  if (meta.notes.length > 0) lines.push('', ...meta.notes.map((note) => `note: ${note}`));
+  return lines.join('\n');
+}
+
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((cell, column) =>
+    Math.max(cell.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)];
+}
+
+export function machineCpus(): number {
+  return cpus().length;
+}
