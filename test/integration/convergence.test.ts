@@ -24,7 +24,7 @@ const editArbitrary = fc
   )
   .filter((edit) => !(edit.tagsAdd ?? []).some((tag) => (edit.tagsRemove ?? []).includes(tag)));
 
-type Edit = typeof editArbitrary extends fc.Arbitrary<infer T> ? T : never;
+type Edit = (typeof editArbitrary extends fc.Arbitrary<infer T> ? T : never) & { counter: number };
 
 /**
  * DESIGN.md section 3: every replica that applies the same set of changes ends in the same
@@ -53,9 +53,9 @@ describe.each(testDatabaseKinds())('convergence under random schedules on %s', (
       task: { id, hlc: `${baseMillis}:0`, patch: { title: 'shared', tagsAdd: ['red'] } },
     });
     let final: Record<string, unknown> | null = null;
-    for (const { client, hlcOffset, ...patch } of edits) {
+    for (const { client, hlcOffset, counter, ...patch } of edits) {
       const result = await clients[client]?.pushOne({
-        task: { id, baseVersion: 1, hlc: `${baseMillis + 1 + hlcOffset}:0`, patch },
+        task: { id, baseVersion: 1, hlc: `${baseMillis + 1 + hlcOffset}:${counter}`, patch },
       });
       expect(['APPLIED', 'MERGED']).toContain(result?.status);
       final = result?.entity ?? null;
@@ -69,6 +69,9 @@ describe.each(testDatabaseKinds())('convergence under random schedules on %s', (
       fc.asyncProperty(
         fc
           .array(editArbitrary, { minLength: 2, maxLength: 6 })
+          // One client never stamps two edits alike (its HLC only moves forward); different
+          // clients may, and then the higher clientId wins.
+          .map((edits): Edit[] => edits.map((edit, counter) => ({ ...edit, counter })))
           .chain((edits) =>
             fc.tuple(fc.constant(edits), fc.shuffledSubarray(edits, { minLength: edits.length })),
           ),
