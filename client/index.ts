@@ -121,9 +121,17 @@ const defaults = {
  * offlineExchange plus an outbox that owns ordering and exactly-once replay, catch-up with
  * changesSince and live updates over graphql-ws.
  */
+// Browsers refuse setTimeout called as a method of another object ("Illegal invocation").
+const globalTimers = {
+  setTimeout: ((...args: Parameters<typeof setTimeout>) =>
+    globalThis.setTimeout(...args)) as typeof setTimeout,
+  clearTimeout: ((handle?: Parameters<typeof clearTimeout>[0]) =>
+    globalThis.clearTimeout(handle)) as typeof clearTimeout,
+};
+
 export function createSyncClient(options: SyncClientOptions): SyncClient {
   const getToken = tokenSource(options);
-  const timers = trackedTimers(options.timers ?? { setTimeout, clearTimeout });
+  const timers = trackedTimers(options.timers ?? globalTimers);
   const random = options.random ?? Math.random;
   const retry = {
     baseMs: options.retry?.baseMs ?? defaults.retry.baseMs,

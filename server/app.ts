@@ -4,12 +4,13 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { type AuthSource, resolveAuth } from './auth/dev-secret.ts';
 import { type AuthUser, bearerToken, type TokenVerifier } from './auth/jwt.ts';
 import type { Config } from './config.ts';
+import { useDashboard } from './dashboard.ts';
 import { type Database, openDatabase } from './db/client.ts';
 import { applyPendingMigrations, listPendingMigrations } from './db/migrations.ts';
+import { useCompression } from './observability/compression.ts';
 import { useOperationalEndpoints, yogaHealthCheckEndpoint } from './observability/health.ts';
 import { createLogger, createYogaLogger, type Logger } from './observability/logger.ts';
 import { createErrorMasker } from './observability/mask-errors.ts';
-import { useCompression } from './observability/compression.ts';
 import { createMetrics, type Metrics, useHttpMetrics } from './observability/metrics.ts';
 import { instrumentPubSub } from './observability/pubsub-metrics.ts';
 import { useRequestErrorStatus } from './observability/request-errors.ts';
@@ -113,6 +114,7 @@ function createYogaServer(
         logger: services.logger,
         readiness: () => readiness(database),
       }),
+      useDashboard(),
       ...useSecurity(services.config, services.logger),
       // Last: it replaces the response and copies the headers the others set.
       useCompression(),

@@ -102,7 +102,11 @@ function createRedisPubSub(
  */
 function unboundedEventTarget<T>(): T {
   const target = new EventTarget();
-  setMaxListeners(0, target);
+  // Only Node's own EventTarget has a listener limit; a DOM shim (tests under happy-dom) has
+  // none and refuses the call.
+  try {
+    setMaxListeners(0, target);
+  } catch {}
   return target as T;
 }
 

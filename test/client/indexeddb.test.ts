@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
-// The browser adapter needs an IndexedDB. Node has none; `fake-indexeddb` (a dev dependency
-// to add) provides one. Without it this suite is skipped, not failed.
-const fakeIndexedDb = 'fake-indexeddb/auto';
-const available = await import(/* @vite-ignore */ fakeIndexedDb).then(
-  () => true,
-  () => false,
-);
+// The browser adapter needs an IndexedDB; Node has none, fake-indexeddb provides one.
+import 'fake-indexeddb/auto';
 
-describe.skipIf(!available)('IndexedDB storage', async () => {
+describe('IndexedDB storage', async () => {
   const { createIndexedDbStorage } = await import('../../client/storage/indexeddb.ts');
   const { encryptStorage } = await import('../../client/storage/encrypted.ts');
 

@@ -313,9 +313,7 @@ describe.each(testDatabaseKinds())('sync client against %s', (kind) => {
     }
   });
 
-  it('follows live changes over WebSocket and resumes from its cursor after a drop', async (context) => {
-    if (!(await acceptsWebSocket(server.url)))
-      context.skip('the server does not serve graphql-ws yet');
+  it('follows live changes over WebSocket and resumes from its cursor after a drop', async () => {
     const workspaceId = await createWorkspace(server, 'ada');
     await addMember(server, 'ada', workspaceId, 'bob', 'EDITOR');
     const bobNetwork = new Network();
@@ -346,19 +344,6 @@ describe.each(testDatabaseKinds())('sync client against %s', (kind) => {
     await eventually(() => dashboard.tasks.get(id)?.estimateMinutes === 60, 'dashboard to follow');
   });
 });
-
-/** Whether the server upgrades /graphql to graphql-transport-ws. */
-async function acceptsWebSocket(url: string): Promise<boolean> {
-  const { default: WebSocket } = await import('ws');
-  return new Promise((resolve) => {
-    const socket = new WebSocket(`${url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
-    socket.once('open', () => {
-      socket.close();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 /** A small seeded PRNG (mulberry32), so a failing schedule can be replayed. */
 function seeded(seed: number): () => number {
