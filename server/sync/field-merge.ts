@@ -78,10 +78,17 @@ export class FieldMerge {
     return (this.meta.fields[column]?.version ?? 1) > this.baseVersion;
   }
 
+  /**
+   * A write whose value equals the server's still counts when it carries a new stamp: an LWW
+   * register's stamp is part of its state, and dropping it would let an older concurrent write
+   * win in one arrival order but not another (found by the convergence property test).
+   */
   private write(column: string, value: unknown, stamp: Stamp): void {
     const old = this.current(column);
+    const previous = this.meta.fields[column];
+    const sameStamp = previous?.hlc === stamp.hlc && previous.clientId === stamp.clientId;
+    if (valuesEqual(old, value) && sameStamp) return;
     this.meta.fields[column] = { version: this.version, ...stamp };
-    if (valuesEqual(old, value)) return;
     this.values[column] = value;
     this.changes[column] = { old: toJsonValue(old), new: toJsonValue(value) };
   }
