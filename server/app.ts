@@ -112,7 +112,7 @@ function createYogaServer(
       useOperationalEndpoints({
         metrics,
         logger: services.logger,
-        readiness: () => readiness(database),
+        readiness: readinessCheck(database),
       }),
       useDashboard(),
       ...useSecurity(services.config, services.logger),
@@ -139,16 +139,24 @@ async function authenticate(request: Request, verifier: TokenVerifier): Promise<
   return token === null ? null : verifier.verify(token);
 }
 
-async function readiness(database: Database) {
-  const databaseCheck = await database.ping().then(
-    () => ({ ok: true }),
-    () => ({ ok: false, detail: 'unreachable' }),
-  );
-  if (!databaseCheck.ok) return { ready: false, checks: { database: databaseCheck } };
-  const pending = await listPendingMigrations(database);
-  const migrations =
-    pending.length === 0 ? { ok: true } : { ok: false, detail: `${pending.length} pending` };
-  return { ready: migrations.ok, checks: { database: databaseCheck, migrations } };
+/**
+ * /ready, polled every few seconds by load balancers: the database must answer, and the
+ * migrations must be applied. Applied migrations are never unapplied, so once they are all
+ * there the directory and _prisma_migrations are not read again.
+ */
+function readinessCheck(database: Database) {
+  let migrated = false;
+  return async () => {
+    const databaseCheck = await database.ping().then(
+      () => ({ ok: true }),
+      () => ({ ok: false, detail: 'unreachable' }),
+    );
+    if (!databaseCheck.ok) return { ready: false, checks: { database: databaseCheck } };
+    const pending = migrated ? [] : await listPendingMigrations(database);
+    migrated = pending.length === 0;
+    const migrations = migrated ? { ok: true } : { ok: false, detail: `${pending.length} pending` };
+    return { ready: migrations.ok, checks: { database: databaseCheck, migrations } };
+  };
 }
 
 function lifecycle(

@@ -20,12 +20,10 @@ import type { SyncEntity } from './types.ts';
  * list at compile time, so a new column cannot be silently left out of sync writes.
  */
 
-const projectColumns = {
+/** The sync metadata every synced table carries (DESIGN.md section 3). */
+const syncRecordColumns = {
   id: 'text',
   workspaceId: 'text',
-  name: 'text',
-  color: 'text',
-  archived: 'boolean',
   version: 'integer',
   seq: 'integer',
   createdAt: 'timestamp(3)',
@@ -33,11 +31,16 @@ const projectColumns = {
   updatedBy: 'text',
   deleted: 'boolean',
   fieldMeta: 'jsonb',
+} as const;
+
+const projectColumns = {
+  name: 'text',
+  color: 'text',
+  archived: 'boolean',
+  ...syncRecordColumns,
 } satisfies Record<Prisma.ProjectScalarFieldEnum, string>;
 
 const taskColumns = {
-  id: 'text',
-  workspaceId: 'text',
   projectId: 'text',
   title: 'text',
   notes: 'text',
@@ -49,28 +52,14 @@ const taskColumns = {
   estimateMinutes: 'integer',
   timeSpentMinutes: 'integer',
   sortKey: 'text',
-  version: 'integer',
-  seq: 'integer',
-  createdAt: 'timestamp(3)',
-  updatedAt: 'timestamp(3)',
-  updatedBy: 'text',
-  deleted: 'boolean',
-  fieldMeta: 'jsonb',
+  ...syncRecordColumns,
 } satisfies Record<Prisma.TaskScalarFieldEnum, string>;
 
 const commentColumns = {
-  id: 'text',
-  workspaceId: 'text',
   taskId: 'text',
   authorId: 'text',
   body: 'text',
-  version: 'integer',
-  seq: 'integer',
-  createdAt: 'timestamp(3)',
-  updatedAt: 'timestamp(3)',
-  updatedBy: 'text',
-  deleted: 'boolean',
-  fieldMeta: 'jsonb',
+  ...syncRecordColumns,
 } satisfies Record<Prisma.CommentScalarFieldEnum, string>;
 
 const changeLogColumns = {

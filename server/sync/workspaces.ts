@@ -48,19 +48,6 @@ export async function listWorkspaces(prisma: PrismaClient, actor: Actor): Promis
   return memberships.map(({ role, workspace }) => ({ ...workspace, role }));
 }
 
-export async function getWorkspace(
-  prisma: PrismaClient,
-  actor: Actor,
-  workspaceId: string,
-): Promise<WorkspaceView> {
-  const role = await requireAccess(prisma, actor, workspaceId, 'read');
-  const workspace = await prisma.workspace.findUniqueOrThrow({
-    where: { id: workspaceId },
-    include: { members: { orderBy: { createdAt: 'asc' } } },
-  });
-  return { ...workspace, role };
-}
-
 export async function createWorkspace(
   prisma: PrismaClient,
   actor: Actor,
