@@ -1,6 +1,9 @@
 import {
+  type AnyVariables,
   type Client,
   createRequest,
+  type DocumentInput,
+  type GraphQLRequest,
   makeResult,
   type Operation,
   type OperationResult,
@@ -343,12 +346,24 @@ export class SyncEngine implements ExchangeHooks {
   private async hydrate(): Promise<void> {
     const replica = this.replica;
     if (!replica || (replica.all().length === 0 && replica.cursor === null)) return;
-    await this.client
-      .query(
-        ChangesSinceDocument,
-        { workspaceId: this.options.workspaceId },
-        { requestPolicy: 'network-only', converge: { hydrate: true } },
-      )
+    await this.privateQuery(
+      ChangesSinceDocument,
+      { workspaceId: this.options.workspaceId },
+      { hydrate: true },
+    );
+  }
+
+  /** The engine's own queries: network only, under keys no app query shares. */
+  private privateQuery<Data, Variables extends AnyVariables>(
+    document: DocumentInput<Data, Variables>,
+    variables: Variables,
+    converge: { hydrate?: true; pull?: true },
+  ): Promise<OperationResult<Data, Variables>> {
+    return this.client
+      .executeQuery(privateRequest(document, variables), {
+        requestPolicy: 'network-only',
+        converge,
+      })
       .toPromise();
   }
 
@@ -502,8 +517,11 @@ export class SyncEngine implements ExchangeHooks {
     };
     const operation = this.client.createRequestOperation(
       'mutation',
-      createRequest(PushChangesDocument, { input }),
-      { requestPolicy: 'network-only', converge: { batch: true } },
+      privateRequest(PushChangesDocument, { input }),
+      {
+        requestPolicy: 'network-only',
+        converge: { batch: true },
+      },
     );
     const result = await this.forward(operation);
     if (this.closed) return 'done';
@@ -611,17 +629,15 @@ export class SyncEngine implements ExchangeHooks {
     const replica = this.replica;
     if (!replica || this.closed) return;
     for (;;) {
-      const result = await this.client
-        .query(
-          ChangesSinceDocument,
-          {
-            workspaceId: this.options.workspaceId,
-            cursor: replica.cursor,
-            limit: this.options.pageSize,
-          },
-          { requestPolicy: 'network-only', converge: { pull: true } },
-        )
-        .toPromise();
+      const result = await this.privateQuery(
+        ChangesSinceDocument,
+        {
+          workspaceId: this.options.workspaceId,
+          cursor: replica.cursor,
+          limit: this.options.pageSize,
+        },
+        { pull: true },
+      );
       if (this.closed) return;
       const page = result.data?.changesSince;
       if (!page) throw result.error ?? new Error('changesSince returned nothing');
@@ -638,13 +654,11 @@ export class SyncEngine implements ExchangeHooks {
     const open = new Map<string, Conflict>();
     let after: string | null = null;
     for (let page = 0; page < CONFLICT_PAGES_MAX; page++) {
-      const result: OperationResult<ConflictsQuery> = await this.client
-        .query(
-          ConflictsDocument,
-          { workspaceId: this.options.workspaceId, status: 'OPEN', first: CONFLICT_PAGE, after },
-          { requestPolicy: 'network-only', converge: { pull: true } },
-        )
-        .toPromise();
+      const result: OperationResult<ConflictsQuery> = await this.privateQuery(
+        ConflictsDocument,
+        { workspaceId: this.options.workspaceId, status: 'OPEN', first: CONFLICT_PAGE, after },
+        { pull: true },
+      );
       const conflicts: Conflict[] | undefined = result.data?.conflicts;
       if (!conflicts) return;
       for (const conflict of conflicts) open.set(conflict.id, conflict);
@@ -790,6 +804,21 @@ function rejectedResult(entry: OutboxEntry, code: string, message: string): Chan
     conflict: null,
     error: { __typename: 'SyncError', code, message, field: null },
   };
+}
+
+// urql keys an operation by its document and variables, and shares one key's results, layers
+// and teardowns between everyone using it. The engine's own operations must not share keys:
+// a batch of one change has the variables of that edit's optimistic mutation, so graphcache
+// would take the batch's network error for the edit's answer and drop the optimistic edit;
+// a catch-up or hydration query with an app's variables would be torn down with the app's
+// query (and vice versa). Keys counted up from the lowest safe integer, which no hash gives.
+let privateKeys = 0;
+function privateRequest<Data, Variables extends AnyVariables>(
+  document: DocumentInput<Data, Variables>,
+  variables: Variables,
+): GraphQLRequest<Data, Variables> {
+  const request = createRequest(document, variables);
+  return { ...request, key: Number.MIN_SAFE_INTEGER + privateKeys++ };
 }
 
 function rootField(document: DocumentNode): string | undefined {

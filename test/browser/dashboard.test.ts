@@ -270,10 +270,7 @@ it('keeps edits made offline across a reload and sends them once, in order, when
   expect(await badge.textContent()).not.toContain('rejected');
 });
 
-// Known gap of the client (issue 4), kept visible: after a reload, entities created offline
-// are in the outbox (counted as pending, sent later) but missing from cached lists until the
-// server has them. `it.fails` turns red once the client lists them: make it a plain `it`.
-it.fails('lists tasks created offline after a reload, before the server has them', async () => {
+it('lists tasks created offline after a reload, before the server has them', async () => {
   const workspaceId = await createWorkspace(server, 'ada', 'Late shift');
   const ada = syncClient(server, 'ada', workspaceId);
   await createTasks(ada, ['Existing task']);

@@ -81,8 +81,15 @@ export interface ClientSetup {
 }
 
 export async function openClient(setup: ClientSetup): Promise<SyncClient> {
+  const client = startClient(setup);
+  await client.ready;
+  return client;
+}
+
+/** A client as an app creates one: usable at once, before its storage is loaded. */
+export function startClient(setup: ClientSetup): SyncClient {
   const network = setup.network ?? new Network();
-  const client = createSyncClient({
+  return createSyncClient({
     url: `${setup.server.url}/graphql`,
     getToken: () => setup.server.token(setup.userId),
     workspaceId: setup.workspaceId,
@@ -92,8 +99,6 @@ export async function openClient(setup: ClientSetup): Promise<SyncClient> {
     retry: { baseMs: 20, maxMs: 300 },
     ...setup.options,
   });
-  await client.ready;
-  return client;
 }
 
 export async function tempDirectory(): Promise<{ path: string; remove(): Promise<void> }> {

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pipe, subscribe } from 'wonka';
+import { ChangesSinceDocument } from '../../client/generated/graphql.ts';
 import type { SyncClient } from '../../client/index.ts';
 import { testDatabaseKinds } from '../support/database.ts';
 import { addMember, createWorkspace, type Entity, syncClient } from '../support/sync.ts';
@@ -7,6 +9,7 @@ import {
   Network,
   openClient,
   type RestartableServer,
+  startClient,
   startRestartableServer,
   tempDirectory,
 } from './helpers.ts';
@@ -106,6 +109,50 @@ describe.each(testDatabaseKinds())('sync client against %s', (kind) => {
     expect(state.get(doomed)).toMatchObject({ deleted: true, version: 2 });
     await ada.pull();
     expect(ada.tasks.get(created)).toEqual(state.get(created));
+  });
+
+  it('lists an entity created offline through failed pushes and a restart, until the server has it', async () => {
+    const workspaceId = await createWorkspace(server, 'ada');
+    const dir = await directory();
+    const network = new Network();
+    let ada = await client('ada', workspaceId, dir, network);
+    ada.tasks.create({ title: 'Existing' });
+    await ada.flush();
+    const titles = watchTitles(ada, workspaceId);
+    await eventually(() => titles.latest()?.length === 1, 'the list from the server');
+
+    network.goOffline();
+    // One edit alone: its batch of one has the same variables as its optimistic mutation.
+    ada.tasks.create({ title: 'Made offline' });
+    const failedPushes = async (count: number) => {
+      const from = network.requests;
+      await eventually(() => network.requests >= from + count, 'failed requests while offline');
+    };
+    await failedPushes(5);
+    expect(titles.latest()).toEqual(['Existing', 'Made offline']);
+    titles.stop();
+
+    await ada.close();
+    // The app's list is asked for before the client has loaded its storage, as a page does.
+    ada = startClient({ server, userId: 'ada', workspaceId, directory: dir, network });
+    cleanup.push(() => ada.close());
+    const reopened = watchTitles(ada, workspaceId);
+    await ada.ready;
+    await failedPushes(5);
+    // Empty until storage is loaded; from then on every answer has it, not only the first.
+    const all = reopened.all();
+    const answers = all.slice(all.findIndex((answer) => answer.length > 0));
+    expect(answers.length).toBeGreaterThan(0);
+    for (const answer of answers) expect(answer).toEqual(['Existing', 'Made offline']);
+    reopened.stop();
+
+    network.goOnline();
+    await ada.flush();
+    const state = await serverState('ada', workspaceId);
+    expect([...state.values()].map((entity) => entity.title).sort()).toEqual([
+      'Existing',
+      'Made offline',
+    ]);
   });
 
   it('replays a batch whose response was lost and applies it once (DUPLICATE is success)', async () => {
@@ -355,4 +402,21 @@ function seeded(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** Every answer of the workspace's full task list, as watched by an app's query. */
+function watchTitles(sync: SyncClient, workspaceId: string) {
+  const answers: string[][] = [];
+  const { unsubscribe } = pipe(
+    sync.client.query(ChangesSinceDocument, { workspaceId }),
+    subscribe((result) => {
+      const entities = result.data?.changesSince.entities ?? [];
+      answers.push(
+        entities.flatMap((entity) =>
+          entity.__typename === 'Task' && !entity.deleted ? [entity.title] : [],
+        ),
+      );
+    }),
+  );
+  return { all: () => answers, latest: () => answers.at(-1), stop: unsubscribe };
 }
