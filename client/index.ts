@@ -33,6 +33,7 @@ import {
   type StorageOption,
   type SyncStorage,
 } from './storage/index.ts';
+import { jwtClaims, startTokenRenewal, type TokenRenewal } from './token-renewal.ts';
 
 export type { SyncEventName, SyncEvents, SyncStatus } from './engine.ts';
 export type { OutboxEntry } from './outbox.ts';
@@ -166,6 +167,9 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
   let ws: WsClient | undefined;
   let wsDisposed = false;
   const wakeWaits = new Set<() => void>();
+  // The token the current socket connected with, and the renewal keeping it fresh.
+  let wsToken: string | undefined;
+  let tokenRenewal: TokenRenewal | undefined;
   const wsClient = async (): Promise<WsClient> => {
     ws ??= createWsClient({
       url: url.replace(/^http/, 'ws'),
@@ -187,8 +191,33 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
           );
         }),
       // A fresh token on every connect: the server checks it in connection_init.
-      connectionParams: async () => ({ authorization: `Bearer ${await trackedToken()}` }),
-      on: { connected: () => engine.onLiveConnected() },
+      connectionParams: async () => {
+        wsToken = await trackedToken();
+        return { authorization: `Bearer ${wsToken}` };
+      },
+      on: {
+        connected: (socket) => {
+          engine.onLiveConnected();
+          // Renewing the token over the open socket keeps the subscriptions; letting it
+          // expire means a 4403 close, a reconnect and a catch-up.
+          tokenRenewal?.stop();
+          tokenRenewal =
+            wsToken === undefined
+              ? undefined
+              : startTokenRenewal({
+                  socket: socket as { send(data: string): void },
+                  token: wsToken,
+                  getToken: trackedToken,
+                  now,
+                  setTimeout: timers.setTimeout,
+                  clearTimeout: timers.clearTimeout,
+                });
+        },
+        closed: () => {
+          tokenRenewal?.stop();
+          tokenRenewal = undefined;
+        },
+      },
     });
     return ws;
   };
@@ -281,6 +310,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     ready: engine.started,
     async close() {
       wsDisposed = true;
+      tokenRenewal?.stop();
       await engine.close();
       for (const wake of wakeWaits) wake();
       wakeWaits.clear();
@@ -400,13 +430,6 @@ function graphqlUrl(url: string): string {
 
 /** The JWT `sub`, read without verifying (only to show the author of a local comment). */
 function subjectOf(token: string | null): string | null {
-  const payload = token?.split('.')[1];
-  if (!payload) return null;
-  try {
-    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
-    const sub = (JSON.parse(json) as { sub?: unknown }).sub;
-    return typeof sub === 'string' ? sub : null;
-  } catch {
-    return null;
-  }
+  const sub = jwtClaims(token)?.sub;
+  return typeof sub === 'string' ? sub : null;
 }
