@@ -93,6 +93,8 @@ export interface EngineOptions {
 // Whole-request errors worth trying again later; any other error rejects the batch.
 const RETRYABLE_CODES = new Set(['UNAUTHENTICATED', 'RATE_LIMITED', 'INTERNAL_SERVER_ERROR']);
 const CONFLICT_PAGE = 100;
+/** The cursor argument of echo writes (see echo()); never sent to the server. */
+const ECHO_CURSOR = 'converge:echo';
 const CONFLICT_PAGES_MAX = 20;
 
 type Timer = ReturnType<typeof setTimeout>;
@@ -357,7 +359,7 @@ export class SyncEngine implements ExchangeHooks {
   private privateQuery<Data, Variables extends AnyVariables>(
     document: DocumentInput<Data, Variables>,
     variables: Variables,
-    converge: { hydrate?: true; pull?: true },
+    converge: { hydrate?: true; pull?: true; echo?: SyncEntity },
   ): Promise<OperationResult<Data, Variables>> {
     return this.client
       .executeQuery(privateRequest(document, variables), {
@@ -389,7 +391,7 @@ export class SyncEngine implements ExchangeHooks {
 
   claim(operation: Operation): boolean {
     const converge = operation.context.converge as
-      | { mutationId?: string; hydrate?: boolean }
+      | { mutationId?: string; hydrate?: boolean; echo?: SyncEntity }
       | undefined;
     if (operation.kind === 'mutation' && rootField(operation.query) === 'pushChanges') {
       this.claimedKeys.add(operation.key);
@@ -402,9 +404,14 @@ export class SyncEngine implements ExchangeHooks {
       }
       return true;
     }
-    if (operation.kind === 'query' && converge?.hydrate) {
+    if (operation.kind === 'query' && (converge?.hydrate || converge?.echo)) {
       this.claimedKeys.add(operation.key);
-      queueMicrotask(() => this.transport?.deliver(this.hydrationResult(operation)));
+      const echo = converge.echo;
+      // The newest copy by the time it is written, which may be newer than the one echoed.
+      const entities = echo
+        ? [this.replica?.get(echo.__typename, echo.id) ?? echo]
+        : (this.replica?.all() ?? []);
+      queueMicrotask(() => this.transport?.deliver(this.localResult(operation, entities)));
       return true;
     }
     return false;
@@ -446,15 +453,15 @@ export class SyncEngine implements ExchangeHooks {
     return copy;
   }
 
-  private hydrationResult(operation: Operation): OperationResult {
-    const replica = this.replica;
+  /** A changesSince answer the engine gives from what it holds (hydration and echoes). */
+  private localResult(operation: Operation, entities: SyncEntity[]): OperationResult {
     const data: ChangesSinceQuery = {
       __typename: 'Query',
       changesSince: {
         __typename: 'ChangeBatch',
-        cursor: replica?.cursor ?? '',
+        cursor: this.replica?.cursor ?? '',
         hasMore: false,
-        entities: replica?.all() ?? [],
+        entities,
       },
     };
     return makeResult(operation, { data });
@@ -724,6 +731,24 @@ export class SyncEngine implements ExchangeHooks {
     // gate() absorbed the entity already; events come in order, so the cursor may move.
     this.replica?.setCursor(change.cursor);
     this.publishStatus();
+    // Deferred: this runs inside urql's result stream, which must not be re-entered.
+    queueMicrotask(() => this.echo(change.entity));
+  }
+
+  /**
+   * Writes an entity into graphcache again, on top. Graphcache stacks results in the order
+   * their operations were sent, and the live subscription was sent long ago: its event would
+   * land below every catch-up page sent since, and a page's older copy of the entity would keep
+   * showing. The same entity written under an operation sent now is above all of them. The
+   * echo's own list (cursor ECHO_CURSOR) is one entity long and rewritten each time.
+   */
+  private echo(entity: SyncEntity): void {
+    if (this.closed) return;
+    void this.privateQuery(
+      ChangesSinceDocument,
+      { workspaceId: this.options.workspaceId, cursor: ECHO_CURSOR, limit: 1 },
+      { echo: entity },
+    );
   }
 
   private onConflictChange(data: unknown): void {
