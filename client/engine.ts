@@ -131,6 +131,8 @@ export class SyncEngine implements ExchangeHooks {
   private appending: Promise<void> = Promise.resolve();
   private pendingAppend: OutboxEntry[] = [];
   private online = false;
+  /** The device says it has no network (browser events): no probes or retries until back. */
+  private deviceOffline = false;
   private rejected = 0;
   private ready = false;
   private closed = false;
@@ -508,7 +510,8 @@ export class SyncEngine implements ExchangeHooks {
   }
 
   private scheduleRetry(): void {
-    if (this.closed || this.retryTimer) return;
+    // A device without network sends nothing; connectivityChanged(true) sends at once.
+    if (this.closed || this.retryTimer || this.deviceOffline) return;
     const delay = backoffDelay(this.retryAttempt++, this.options.retry);
     this.retryTimer = this.options.setTimeout(() => {
       this.retryTimer = undefined;
@@ -767,6 +770,8 @@ export class SyncEngine implements ExchangeHooks {
       return;
     }
     this.online = online;
+    // The server answered: whatever the device said, there is a network.
+    if (online) this.deviceOffline = false;
     this.publishStatus();
     if (!online) {
       this.scheduleProbe();
@@ -784,9 +789,42 @@ export class SyncEngine implements ExchangeHooks {
     });
   }
 
+  /**
+   * The device went offline or came back (Connectivity). Offline shows at once; back online
+   * tries at once, whatever backoff the failures before had built up.
+   */
+  connectivityChanged(online: boolean): void {
+    if (this.closed) return;
+    this.deviceOffline = !online;
+    if (!online) {
+      this.setOnline(false);
+      return;
+    }
+    this.retryAttempt = 0;
+    this.probeAttempt = 0;
+    this.liveAttempt = 0;
+    for (const timer of [this.probeTimer, this.liveTimer]) {
+      if (timer) this.options.clearTimeout(timer);
+    }
+    this.probeTimer = undefined;
+    this.liveTimer = undefined;
+    if (!this.ready) return;
+    void this.pull().catch(() => this.scheduleProbe());
+    if (this.entries.length > 0) this.sendNow();
+  }
+
+  /**
+   * The live connection dropped (not closed by us): the server or the network may be gone.
+   * A catch-up tells which at once, so `status.online` does not claim a server that left.
+   */
+  connectionLost(): void {
+    if (this.closed || !this.ready || !this.online) return;
+    void this.pull().catch(() => undefined);
+  }
+
   /** While offline, tries the server now and then: a catch-up that succeeds means online. */
   private scheduleProbe(): void {
-    if (this.closed || this.probeTimer || !this.ready) return;
+    if (this.closed || this.probeTimer || !this.ready || this.deviceOffline) return;
     this.probeTimer = this.options.setTimeout(
       () => {
         this.probeTimer = undefined;

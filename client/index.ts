@@ -4,6 +4,7 @@ import { offlineExchange } from '@urql/exchange-graphcache';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import { backoffDelay } from './backoff.ts';
 import { createCacheConfig } from './cache.ts';
+import { browserConnectivity, type Connectivity } from './connectivity.ts';
 import { SyncEngine, type SyncEventName, type SyncEvents, type SyncStatus } from './engine.ts';
 import {
   type CommentCreate,
@@ -35,6 +36,7 @@ import {
 } from './storage/index.ts';
 import { jwtClaims, startTokenRenewal, type TokenRenewal } from './token-renewal.ts';
 
+export type { Connectivity } from './connectivity.ts';
 export type { SyncEventName, SyncEvents, SyncStatus } from './engine.ts';
 export type { OutboxEntry } from './outbox.ts';
 export * from './storage/index.ts';
@@ -56,6 +58,12 @@ export interface SyncClientOptions {
   fetch?: typeof fetch;
   /** A WebSocket implementation (the `ws` package in Node < 22); the global one by default. */
   WebSocket?: unknown;
+  /**
+   * What the device says about its network: going offline shows at once, coming back
+   * reconnects at once instead of after the backoff. Default: the browser's `online` and
+   * `offline` events where there are any; null turns it off.
+   */
+  connectivity?: Connectivity | null;
   /** Subscribe to live changes after catching up (default true). */
   live?: boolean;
   /** Edits made within this window go out in one pushChanges (default 200 ms). */
@@ -166,7 +174,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
   const url = graphqlUrl(options.url);
   let ws: WsClient | undefined;
   let wsDisposed = false;
-  const wakeWaits = new Set<() => void>();
+  const reconnects = reconnectWaits(timers);
   // The token the current socket connected with, and the renewal keeping it fresh.
   let wsToken: string | undefined;
   let tokenRenewal: TokenRenewal | undefined;
@@ -178,18 +186,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
       keepAlive: defaults.keepAliveMs,
       retryAttempts: Number.POSITIVE_INFINITY,
       shouldRetry: () => !wsDisposed,
-      retryWait: (retries) =>
-        new Promise((resolve) => {
-          // close() ends the wait at once: dispose() waits for a connect in progress.
-          wakeWaits.add(resolve);
-          timers.setTimeout(
-            () => {
-              wakeWaits.delete(resolve);
-              resolve();
-            },
-            backoffDelay(retries, retry),
-          );
-        }),
+      retryWait: (retries) => reconnects.wait(backoffDelay(retries, retry)),
       // A fresh token on every connect: the server checks it in connection_init.
       connectionParams: async () => {
         wsToken = await trackedToken();
@@ -213,9 +210,13 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
                   clearTimeout: timers.clearTimeout,
                 });
         },
-        closed: () => {
+        closed: (event) => {
           tokenRenewal?.stop();
           tokenRenewal = undefined;
+          // 1000 is graphql-ws's own lazy close once nothing is subscribed.
+          if (!wsDisposed && (event as { code?: number } | undefined)?.code !== 1000) {
+            engine.connectionLost();
+          }
         },
       },
     });
@@ -283,6 +284,15 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
   });
   engine.client = client;
 
+  const connectivity =
+    options.connectivity === undefined ? browserConnectivity() : options.connectivity;
+  const stopConnectivity = connectivity?.subscribe((online) => {
+    engine.connectivityChanged(online);
+    // graphql-ws may be waiting out a backoff: reconnect now.
+    if (online) reconnects.wakeAll({ orSkipNext: true });
+  });
+  if (connectivity?.online() === false) engine.connectivityChanged(false);
+
   return {
     client,
     projects: entityApi(
@@ -311,9 +321,9 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     async close() {
       wsDisposed = true;
       tokenRenewal?.stop();
+      stopConnectivity?.();
       await engine.close();
-      for (const wake of wakeWaits) wake();
-      wakeWaits.clear();
+      reconnects.wakeAll({ orSkipNext: false });
       // dispose() rethrows the close of a socket still connecting: closing is what we want.
       // It also waits for a connect in progress, which must not hold close() for long.
       await Promise.race([
@@ -381,6 +391,37 @@ function lazyCacheStorage(engine: SyncEngine) {
       void opened()
         .then((storage) => storage.onOnline?.(callback))
         .catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * graphql-ws's waits between reconnect attempts, which can be cut short: by close() (dispose()
+ * waits for a connect in progress) and by the device coming back online. The device may say
+ * so before graphql-ws has even noticed the drop; then the next wait is skipped instead.
+ */
+function reconnectWaits(timers: ReturnType<typeof trackedTimers>) {
+  const waiting = new Set<() => void>();
+  let skipNext = false;
+  return {
+    wait(delayMs: number): Promise<void> {
+      if (skipNext) {
+        skipNext = false;
+        return Promise.resolve();
+      }
+      return new Promise((resolve) => {
+        const done = () => {
+          waiting.delete(done);
+          timers.clearTimeout(timer);
+          resolve();
+        };
+        const timer = timers.setTimeout(done, delayMs);
+        waiting.add(done);
+      });
+    },
+    wakeAll({ orSkipNext }: { orSkipNext: boolean }): void {
+      if (orSkipNext && waiting.size === 0) skipNext = true;
+      for (const done of [...waiting]) done();
     },
   };
 }

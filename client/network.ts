@@ -30,7 +30,8 @@ export interface RetryOptions extends BackoffOptions {
 /**
  * Retries queries that failed for lack of a network, with backoff. GraphQL errors are
  * answers and are never retried, and neither are mutations: most are not idempotent
- * (pushChanges is, and its outbox retries it on its own terms).
+ * (pushChanges is, and its outbox retries it on its own terms). Nor are the sync engine's own
+ * queries: a failed catch-up is how it learns the server is gone, and it probes on its own.
  */
 export function networkRetryExchange(options: RetryOptions): Exchange {
   return ({ forward }) =>
@@ -52,6 +53,7 @@ export function networkRetryExchange(options: RetryOptions): Exchange {
           const attempt = (operation.context.retryAttempt as number | undefined) ?? 0;
           const retry =
             operation.kind === 'query' &&
+            !operation.context.converge &&
             isNetworkError(result.error) &&
             attempt < options.attempts &&
             !tornDown.has(operation.key);
