@@ -224,6 +224,7 @@ export class SyncEngine implements ExchangeHooks {
     };
     if (this.ready) {
       entry.baseVersion = this.baseVersionAtEdit(entry);
+      this.journal(entry);
       this.entries.push(entry);
       this.persistAppend(entry);
       this.attach(entry);
@@ -328,6 +329,16 @@ export class SyncEngine implements ExchangeHooks {
     // The earlier edit is acknowledged by now (batches end before such an edit), so the
     // replica holds the version the server gave it. Unknown: let the server say NOT_FOUND.
     return this.replica?.get(typenameOf[entry.kind], entry.id)?.version ?? 1;
+  }
+
+  /** Stored synchronously before the edit shows; the append that follows is asynchronous. */
+  private journal(entry: OutboxEntry): void {
+    try {
+      this.outboxStore?.journalEntry(entry);
+    } catch (error) {
+      // A full or broken journal: the edit is still appended to the outbox a moment later.
+      this.emit('error', { error });
+    }
   }
 
   // Appends made in one tick are stored together; sending waits for them (persist first).

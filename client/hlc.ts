@@ -52,3 +52,10 @@ function parseStamp(
   const millis = Date.parse(stamp);
   return Number.isNaN(millis) ? null : { millis, counter: 0 };
 }
+
+/** Orders two stamps of this clock; unreadable ones sort first. */
+export function compareStamps(a: string, b: string): number {
+  const left = parseStamp(a) ?? { millis: -1, counter: 0 };
+  const right = parseStamp(b) ?? { millis: -1, counter: 0 };
+  return left.millis - right.millis || left.counter - right.counter;
+}

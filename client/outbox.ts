@@ -1,6 +1,7 @@
 import type { EntityKind, Patch } from './entities.ts';
 import type { ChangeInput } from './generated/graphql.ts';
-import type { SyncStorage } from './storage/types.ts';
+import { compareStamps } from './hlc.ts';
+import type { SyncJournal, SyncStorage } from './storage/types.ts';
 
 /** One local edit waiting for the server. Stored before it is ever sent. */
 export interface OutboxEntry {
@@ -30,25 +31,46 @@ interface StoredOutbox {
  * The outbox as stored. Appends and removals are merged into the stored record under the
  * storage's lock, so processes or tabs sharing one storage keep each other's entries
  * (urql #2881) and a restart finds every entry not yet acknowledged, in the order made.
+ *
+ * That record is written asynchronously, so each entry is first journaled synchronously where
+ * the storage has a journal (files, browser pages): an edit that showed survives a reload or
+ * a crash in the moment before the record has it. Loading moves journaled entries into the
+ * record; appending drops them from the journal once the record has them.
  */
 export class OutboxStore {
+  private readonly journal: SyncJournal | undefined;
+
   /** `key` names the record: one outbox per workspace, so workspaces can share a storage. */
   constructor(
     private readonly storage: SyncStorage,
     private readonly key: string,
-  ) {}
+  ) {
+    this.journal = storage.journal;
+  }
 
   async load(): Promise<StoredOutbox> {
+    const journaled = this.readJournal();
+    if (journaled.length > 0) {
+      // Entries made just before a reload or crash. Some may be in the record already
+      // (the crash came after the append); append() skips those and clears the journal.
+      await this.append(journaled);
+    }
     const text = await this.storage.getItem(this.key);
     return text ? (JSON.parse(text) as StoredOutbox) : { entries: [], clock: null };
   }
 
-  append(entries: readonly OutboxEntry[], clock: string): Promise<void> {
-    return this.update((stored) => {
+  /** Stores `entry` synchronously, before it shows; append() makes it part of the record. */
+  journalEntry(entry: OutboxEntry): void {
+    this.journal?.put(this.journalKey(entry.mutationId), JSON.stringify(entry));
+  }
+
+  async append(entries: readonly OutboxEntry[], clock?: string): Promise<void> {
+    await this.update((stored) => {
       const known = new Set(stored.entries.map((entry) => entry.mutationId));
       for (const entry of entries) if (!known.has(entry.mutationId)) stored.entries.push(entry);
-      stored.clock = clock;
+      if (clock !== undefined) stored.clock = clock;
     });
+    this.journal?.remove(entries.map((entry) => this.journalKey(entry.mutationId)));
   }
 
   remove(mutationIds: readonly string[]): Promise<void> {
@@ -56,6 +78,27 @@ export class OutboxStore {
     return this.update((stored) => {
       stored.entries = stored.entries.filter((entry) => !done.has(entry.mutationId));
     });
+  }
+
+  private journalKey(mutationId: string): string {
+    return `${this.key}:${mutationId}`;
+  }
+
+  /** Journaled entries in the order made; one that cannot be read is dropped, not fatal. */
+  private readJournal(): OutboxEntry[] {
+    if (!this.journal) return [];
+    const entries: OutboxEntry[] = [];
+    const unreadable: string[] = [];
+    for (const [key, value] of this.journal.list(`${this.key}:`)) {
+      try {
+        entries.push(JSON.parse(value) as OutboxEntry);
+      } catch {
+        unreadable.push(key);
+      }
+    }
+    // Half-written entries cannot exist (journals write whole values); this is damage.
+    this.journal.remove(unreadable);
+    return entries.sort((a, b) => compareStamps(a.hlc, b.hlc));
   }
 
   private async update(change: (stored: StoredOutbox) => void): Promise<void> {

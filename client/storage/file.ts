@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import * as syncFs from 'node:fs';
 import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SerializedRequest } from '@urql/exchange-graphcache';
+import { fileJournal } from './journal.ts';
 import { Mutex } from './mutex.ts';
 import {
   applyDelta,
@@ -30,6 +32,7 @@ const defaults: Required<FileStorageOptions> = {
 const ENTRIES_FILE = 'graphcache.json';
 const METADATA_FILE = 'graphcache-metadata.json';
 const LOCK_FILE = '.lock';
+const JOURNAL_DIRECTORY = 'journal';
 
 /**
  * Storage in a directory for Node. Every file is replaced atomically (temporary file, fsync,
@@ -110,6 +113,7 @@ export function createFileStorage(
     onOnline() {
       // Node has no connectivity events; the sync client reports when it is back online.
     },
+    journal: fileJournal(join(directory, JOURNAL_DIRECTORY), syncFs),
     async getItem(key) {
       await ready;
       return readText(path(itemFile(key)));

@@ -1,4 +1,5 @@
 import { makeDefaultStorage } from '@urql/exchange-graphcache/default-storage';
+import { localStorageJournal } from './journal.ts';
 import { Mutex } from './mutex.ts';
 import { type ItemUpdate, StorageError, StorageErrorCode, type SyncStorage } from './types.ts';
 
@@ -43,6 +44,8 @@ export function createIndexedDbStorage(
     onOnline: (callback) => {
       if (typeof window !== 'undefined') graphcache.onOnline?.(callback);
     },
+    // Per database name: pages of one origin share the journal as they share the database.
+    journal: localStorageJournal(name),
     async getItem(key) {
       const db = await database;
       return request<string | undefined>(
@@ -58,8 +61,13 @@ export function createIndexedDbStorage(
         // The update may await (encryption), and an IndexedDB transaction does not survive
         // that: read and write are two transactions, made atomic by the lock around them.
         const next = await update(current);
-        const store = db.transaction(ITEMS_STORE, 'readwrite').objectStore(ITEMS_STORE);
-        await request(next === undefined ? store.delete(key) : store.put(next, key));
+        const transaction = db.transaction(ITEMS_STORE, 'readwrite');
+        const store = transaction.objectStore(ITEMS_STORE);
+        if (next === undefined) store.delete(key);
+        else store.put(next, key);
+        // Done means committed, not merely accepted: a journaled edit is dropped from the
+        // journal once this resolves, and a reload may come right after.
+        await committed(transaction);
         return next;
       });
     },
@@ -87,6 +95,14 @@ function openItemsDatabase(name: string): Promise<IDBDatabase> {
     opening.result.createObjectStore(ITEMS_STORE);
   };
   return request(opening);
+}
+
+function committed(transaction: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    transaction.oncomplete = () => resolve();
+    transaction.onerror = () => reject(transaction.error);
+    transaction.onabort = () => reject(transaction.error ?? new Error('IndexedDB write aborted'));
+  });
 }
 
 function request<T>(req: IDBRequest): Promise<T> {

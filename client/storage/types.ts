@@ -13,10 +13,27 @@ export type ItemUpdate = (
  * write primitive for those records and is atomic against every process or tab sharing the
  * storage, so two of them appending to one outbox never overwrite each other (urql #2881).
  */
+/**
+ * A small store written synchronously: what `put` stores survives a reload or a crash right
+ * after it returns. The outbox record is written asynchronously (a lock, a read, a write), so
+ * each edit is journaled before it shows and dropped from the journal once the outbox has it.
+ */
+export interface SyncJournal {
+  put(key: string, value: string): void;
+  remove(keys: readonly string[]): void;
+  /** Every entry whose key starts with `prefix`, in no particular order. */
+  list(prefix: string): [key: string, value: string][];
+}
+
 export interface SyncStorage extends StorageAdapter {
   getItem(key: string): Promise<string | undefined>;
   /** Read-modify-write under the storage's lock; resolves with the value written. */
   updateItem(key: string, update: ItemUpdate): Promise<string | undefined>;
+  /**
+   * Where there is one (files, browser pages): edits are journaled here synchronously. None for
+   * memory (nothing survives anyway) and for encrypted storage (it would hold them in the clear).
+   */
+  journal?: SyncJournal | undefined;
   /** Waits for buffered writes and releases files, handles and timers. */
   close(): Promise<void>;
 }

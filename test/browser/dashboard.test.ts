@@ -238,10 +238,8 @@ it('keeps edits made offline across a reload and sends them once, in order, when
   const badge = page.getByRole('status').filter({ hasText: 'pending' });
   await expect.poll(() => badge.textContent()).toMatch(/Offline.*5 pending/);
 
-  // The outbox reaches IndexedDB a moment after the edit shows (an asynchronous write the
-  // client offers no signal for); a person's reload comes later than a test's.
-  await page.waitForTimeout(500);
-  // The page itself comes from the service worker, the outbox from IndexedDB.
+  // At once: each edit is journaled (localStorage) before it shows, the outbox record in
+  // IndexedDB follows a moment later. The page itself comes from the service worker.
   await page.reload();
   await expect.poll(() => badge.textContent(), { timeout: 15_000 }).toMatch(/Offline.*5 pending/);
   expect(await page.getByLabel('Title of “Old task”').count()).toBe(0);

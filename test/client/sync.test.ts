@@ -1,3 +1,5 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pipe, subscribe } from 'wonka';
 import { ChangesSinceDocument } from '../../client/generated/graphql.ts';
@@ -289,7 +291,10 @@ describe.each(testDatabaseKinds())('sync client against %s', (kind) => {
     const options = { encryptionKey: 'field device 7', encryption: { iterations: 1_000 } };
     const first = await client('ada', workspaceId, dir, network, options);
     const id = first.tasks.create({ title: 'Secret pallets' });
+    // Not in the clear anywhere, not even in a journal written before the edit showed.
+    expect(await filesContaining(dir, 'Secret pallets')).toEqual([]);
     await first.close();
+    expect(await filesContaining(dir, 'Secret pallets')).toEqual([]);
 
     await expect(
       client('ada', workspaceId, dir, network, { ...options, encryptionKey: 'wrong' }),
@@ -419,4 +424,15 @@ function watchTitles(sync: SyncClient, workspaceId: string) {
     }),
   );
   return { all: () => answers, latest: () => answers.at(-1), stop: unsubscribe };
+}
+
+/** Files under `dir` (at any depth) whose content includes `text`. */
+async function filesContaining(dir: string, text: string): Promise<string[]> {
+  const names = await readdir(dir, { recursive: true });
+  const found: string[] = [];
+  for (const name of names) {
+    const content = await readFile(join(dir, name)).catch(() => null);
+    if (content?.includes(text)) found.push(name);
+  }
+  return found;
 }
