@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { browserConnectivity, type Connectivity } from '../../client/connectivity.ts';
 import type { SyncClient } from '../../client/index.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { startTestServer } from '../support/server.ts';
 import { createWorkspace, newId, syncClient } from '../support/sync.ts';
-import { eventually, Network, openClient, tempDirectory } from './helpers.ts';
+import { eventually, Network, openClient, serverFixture } from './helpers.ts';
 
 /** A device whose network the test switches, as a browser's online/offline events would. */
 class FakeConnectivity implements Connectivity {
@@ -68,40 +68,31 @@ describe('browserConnectivity', () => {
 });
 
 describe('sync client and the network', () => {
-  let server: TestServer;
-  const cleanup: (() => Promise<void>)[] = [];
-
-  beforeAll(async () => {
-    server = await startTestServer('pglite');
-  });
-  afterAll(async () => {
-    for (const step of cleanup.reverse()) await step().catch(() => undefined);
-    await server?.stop();
-  });
+  const fixture = serverFixture(() => startTestServer('pglite'));
 
   async function open(
     workspaceId: string,
     network: Network,
     connectivity: Connectivity | null,
   ): Promise<SyncClient> {
-    const dir = await tempDirectory();
+    const directory = await fixture.directory();
     const client = await openClient({
-      server,
+      server: fixture.server,
       userId: 'ada',
       workspaceId,
-      directory: dir.path,
+      directory,
       network,
       options: { connectivity, retry: slowRetry },
     });
-    cleanup.push(dir.remove, () => client.close());
+    fixture.cleanup(() => client.close());
     await eventually(() => client.status.online, 'the first catch-up');
     return client;
   }
 
-  const liveSubscriptions = () => server.app.websocket()?.stats().subscriptions ?? 0;
+  const liveSubscriptions = () => fixture.server.app.websocket()?.stats().subscriptions ?? 0;
 
   it('shows offline the moment the device says so, and syncs the moment it is back', async () => {
-    const workspaceId = await createWorkspace(server, 'ada');
+    const workspaceId = await createWorkspace(fixture.server, 'ada');
     const network = new Network();
     const device = new FakeConnectivity();
     const ada = await open(workspaceId, network, device);
@@ -119,13 +110,13 @@ describe('sync client and the network', () => {
     // The failed push and the dropped socket wait out no backoff (30 s or more here).
     await within(ada.flush(), 10_000, 'the outbox to reach the server');
     expect(ada.status).toMatchObject({ online: true, pending: 0 });
-    const state = await syncClient(server, 'ada', workspaceId).pullAll();
+    const state = await syncClient(fixture.server, 'ada', workspaceId).pullAll();
     expect(state.entities.map((entity) => entity.id)).toEqual([id]);
 
     // The live stream is back too: a change made elsewhere arrives without a pull.
     await eventually(() => liveSubscriptions() >= 2, 'the live stream to reconnect');
     const elsewhere = newId();
-    await syncClient(server, 'ada', workspaceId).pushOne({
+    await syncClient(fixture.server, 'ada', workspaceId).pushOne({
       task: { id: elsewhere, patch: { title: 'Made elsewhere' } },
     });
     await eventually(
@@ -135,7 +126,7 @@ describe('sync client and the network', () => {
   });
 
   it('notices a lost connection without a request of its own', async () => {
-    const workspaceId = await createWorkspace(server, 'ada');
+    const workspaceId = await createWorkspace(fixture.server, 'ada');
     const network = new Network();
     const ada = await open(workspaceId, network, null);
     await eventually(() => liveSubscriptions() >= 2, 'live subscriptions');

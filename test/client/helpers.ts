@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import WebSocket from 'ws';
 import { createSyncClient, type SyncClient, type SyncClientOptions } from '../../client/index.ts';
 import { buildApp } from '../../server/app.ts';
@@ -104,6 +105,37 @@ export function startClient(setup: ClientSetup): SyncClient {
 export async function tempDirectory(): Promise<{ path: string; remove(): Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), 'converge-client-'));
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/**
+ * A server for the tests of one describe block, and what they leave behind (clients,
+ * directories), cleaned up after them, the last made first.
+ */
+export function serverFixture<Server extends TestServer>(start: () => Promise<Server>) {
+  const steps: (() => Promise<void>)[] = [];
+  let started: Server | undefined;
+  beforeAll(async () => {
+    started = await start();
+  });
+  afterAll(async () => {
+    for (const step of steps.reverse()) await step().catch(() => undefined);
+    await started?.stop();
+  });
+  return {
+    get server(): Server {
+      if (!started) throw new Error('the server starts in beforeAll');
+      return started;
+    },
+    /** Runs `step` after the block's tests, before the server stops. */
+    cleanup(...step: (() => Promise<void>)[]): void {
+      steps.push(...step);
+    },
+    async directory(): Promise<string> {
+      const dir = await tempDirectory();
+      steps.push(dir.remove);
+      return dir.path;
+    },
+  };
 }
 
 /** Polls `check` until it returns true; fails with `what` after `timeoutMs`. */

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { localStorageJournal } from '../../client/storage/journal.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { startTestServer } from '../support/server.ts';
 import { createWorkspace, newId, syncClient } from '../support/sync.ts';
-import { openClient, tempDirectory } from './helpers.ts';
+import { openClient, serverFixture } from './helpers.ts';
 
 const crashingClient = new URL('./fixtures/edit-then-crash.ts', import.meta.url).pathname;
 
@@ -23,42 +23,37 @@ function runUntilKilled(env: Record<string, string>): Promise<string | null> {
 }
 
 describe('outbox journal', () => {
-  let server: TestServer;
-  const cleanup: (() => Promise<void>)[] = [];
-
-  beforeAll(async () => {
-    server = await startTestServer('pglite');
-  });
-  afterAll(async () => {
-    for (const step of cleanup.reverse()) await step().catch(() => undefined);
-    await server?.stop();
-  });
+  const fixture = serverFixture(() => startTestServer('pglite'));
 
   it('keeps edits made in the instant before the process was killed, and applies each once', async () => {
-    const workspaceId = await createWorkspace(server, 'ada');
-    const dir = await tempDirectory();
-    cleanup.push(dir.remove);
+    const workspaceId = await createWorkspace(fixture.server, 'ada');
+    const directory = await fixture.directory();
     const projectId = newId();
     const taskIds = [newId(), newId(), newId()];
 
     const signal = await runUntilKilled({
-      CONVERGE_URL: server.url,
-      CONVERGE_TOKEN: await server.token('ada'),
+      CONVERGE_URL: fixture.server.url,
+      CONVERGE_TOKEN: await fixture.server.token('ada'),
       CONVERGE_WORKSPACE: workspaceId,
-      CONVERGE_DIR: dir.path,
+      CONVERGE_DIR: directory,
       CONVERGE_IDS: [projectId, ...taskIds].join(','),
     });
     expect(signal).toBe('SIGKILL');
 
-    const ada = await openClient({ server, userId: 'ada', workspaceId, directory: dir.path });
-    cleanup.push(() => ada.close());
+    const ada = await openClient({
+      server: fixture.server,
+      userId: 'ada',
+      workspaceId,
+      directory,
+    });
+    fixture.cleanup(() => ada.close());
     // The project, three tasks and the rename, all of them, before anything was sent.
     expect(ada.status.pending).toBe(5);
     expect(ada.tasks.get(taskIds[2] ?? '')?.title).toBe('Renamed before the crash');
     await ada.flush();
     expect(ada.status).toMatchObject({ pending: 0, rejected: 0 });
 
-    const { entities } = await syncClient(server, 'ada', workspaceId).pullAll();
+    const { entities } = await syncClient(fixture.server, 'ada', workspaceId).pullAll();
     // In order (the tasks after their project, else INVALID_REFERENCE) and once each: the
     // renamed task is at version 2, create then update.
     expect(entities.map((entity) => [entity.id, entity.version])).toEqual([

@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pipe, subscribe } from 'wonka';
 import { ChangesSinceDocument } from '../../client/generated/graphql.ts';
 import type { SyncClient } from '../../client/index.ts';
@@ -10,29 +10,14 @@ import {
   eventually,
   Network,
   openClient,
-  type RestartableServer,
+  serverFixture,
   startClient,
   startRestartableServer,
-  tempDirectory,
 } from './helpers.ts';
 
 describe.each(testDatabaseKinds())('sync client against %s', (kind) => {
-  let server: RestartableServer;
-  const cleanup: (() => Promise<void>)[] = [];
-
-  beforeAll(async () => {
-    server = await startRestartableServer(kind);
-  });
-  afterAll(async () => {
-    for (const step of cleanup.reverse()) await step().catch(() => undefined);
-    await server?.stop();
-  });
-
-  async function directory(): Promise<string> {
-    const dir = await tempDirectory();
-    cleanup.push(dir.remove);
-    return dir.path;
-  }
+  const fixture = serverFixture(() => startRestartableServer(kind));
+  const { directory } = fixture;
 
   async function client(
     userId: string,
@@ -42,24 +27,24 @@ describe.each(testDatabaseKinds())('sync client against %s', (kind) => {
     options: Parameters<typeof openClient>[0]['options'] = {},
   ): Promise<SyncClient> {
     const opened = await openClient({
-      server,
+      server: fixture.server,
       userId,
       workspaceId,
       directory: dir,
       network,
       options,
     });
-    cleanup.push(() => opened.close());
+    fixture.cleanup(() => opened.close());
     return opened;
   }
 
   async function serverState(userId: string, workspaceId: string): Promise<Map<string, Entity>> {
-    const { entities } = await syncClient(server, userId, workspaceId).pullAll();
+    const { entities } = await syncClient(fixture.server, userId, workspaceId).pullAll();
     return new Map(entities.map((entity) => [entity.id, entity]));
   }
 
-  it('keeps offline edits through a restart of the client and of the server, and applies each once, in order', async () => {
-    const workspaceId = await createWorkspace(server, 'ada');
+  it('keeps offline edits through a restart of the client and of the fixture.server, and applies each once, in order', async () => {
+    const workspaceId = await createWorkspace(fixture.server, 'ada');
     const dir = await directory();
     const network = new Network();
     let ada = await client('ada', workspaceId, dir, network);
@@ -93,7 +78,7 @@ describe.each(testDatabaseKinds())('sync client against %s', (kind) => {
     expect(ada.tasks.get(doomed)?.deleted).toBe(true);
     expect(ada.projects.get(projectId)?.name).toBe('Inbound');
 
-    await server.restart();
+    await fixture.server.restart();
     network.goOnline();
     await ada.flush();
 
@@ -114,7 +99,7 @@ describe.each(testDatabaseKinds())('sync client against %s', (kind) => {
   });
 
   it('lists an entity created offline through failed pushes and a restart, until the server has it', async () => {
-    const workspaceId = await createWorkspace(server, 'ada');
+    const workspaceId = await createWorkspace(fixture.server, 'ada');
     const dir = await directory();
     const network = new Network();
     let ada = await client('ada', workspaceId, dir, network);
@@ -136,8 +121,14 @@ describe.each(testDatabaseKinds())('sync client against %s', (kind) => {
 
     await ada.close();
     // The app's list is asked for before the client has loaded its storage, as a page does.
-    ada = startClient({ server, userId: 'ada', workspaceId, directory: dir, network });
-    cleanup.push(() => ada.close());
+    ada = startClient({
+      server: fixture.server,
+      userId: 'ada',
+      workspaceId,
+      directory: dir,
+      network,
+    });
+    fixture.cleanup(() => ada.close());
     const reopened = watchTitles(ada, workspaceId);
     await ada.ready;
     await failedPushes(5);
@@ -158,7 +149,7 @@ describe.each(testDatabaseKinds())('sync client against %s', (kind) => {
   });
 
   it('replays a batch whose response was lost and applies it once (DUPLICATE is success)', async () => {
-    const workspaceId = await createWorkspace(server, 'ada');
+    const workspaceId = await createWorkspace(fixture.server, 'ada');
     const network = new Network();
     const ada = await client('ada', workspaceId, await directory(), network);
     const statuses: string[] = [];
@@ -177,8 +168,8 @@ describe.each(testDatabaseKinds())('sync client against %s', (kind) => {
   });
 
   it('two clients editing the same tasks, one offline for a while, both end with the server state', async () => {
-    const workspaceId = await createWorkspace(server, 'ada');
-    await addMember(server, 'ada', workspaceId, 'bob', 'EDITOR');
+    const workspaceId = await createWorkspace(fixture.server, 'ada');
+    await addMember(fixture.server, 'ada', workspaceId, 'bob', 'EDITOR');
     const bobNetwork = new Network();
     const ada = await client('ada', workspaceId, await directory());
     const bob = await client('bob', workspaceId, await directory(), bobNetwork);
@@ -219,8 +210,8 @@ describe.each(testDatabaseKinds())('sync client against %s', (kind) => {
   });
 
   it('surfaces rejected changes and conflicts through status and events, never silently', async () => {
-    const workspaceId = await createWorkspace(server, 'ada');
-    await addMember(server, 'ada', workspaceId, 'bob', 'EDITOR');
+    const workspaceId = await createWorkspace(fixture.server, 'ada');
+    await addMember(fixture.server, 'ada', workspaceId, 'bob', 'EDITOR');
     const bobNetwork = new Network();
     const ada = await client('ada', workspaceId, await directory());
     const bob = await client('bob', workspaceId, await directory(), bobNetwork);
@@ -252,7 +243,7 @@ describe.each(testDatabaseKinds())('sync client against %s', (kind) => {
   });
 
   it('sends edits made together in one batch, at most 100 changes per pushChanges', async () => {
-    const workspaceId = await createWorkspace(server, 'ada');
+    const workspaceId = await createWorkspace(fixture.server, 'ada');
     const network = new Network();
     const ada = await client('ada', workspaceId, await directory(), network);
     const ids = Array.from({ length: 250 }, (_, n) => ada.tasks.create({ title: `Bin ${n}` }));
@@ -263,7 +254,7 @@ describe.each(testDatabaseKinds())('sync client against %s', (kind) => {
   });
 
   it('keeps the queues of two processes that share one storage (urql #2881)', async () => {
-    const workspaceId = await createWorkspace(server, 'ada');
+    const workspaceId = await createWorkspace(fixture.server, 'ada');
     const dir = await directory();
     const network = new Network();
     network.goOffline();
@@ -284,7 +275,7 @@ describe.each(testDatabaseKinds())('sync client against %s', (kind) => {
   });
 
   it('encrypts its storage and refuses a wrong key', async () => {
-    const workspaceId = await createWorkspace(server, 'ada');
+    const workspaceId = await createWorkspace(fixture.server, 'ada');
     const dir = await directory();
     const network = new Network();
     network.goOffline();
@@ -311,9 +302,9 @@ describe.each(testDatabaseKinds())('sync client against %s', (kind) => {
   });
 
   it('converges: random edits on three clients with random offline periods end in the server state', async () => {
-    const workspaceId = await createWorkspace(server, 'ada');
-    await addMember(server, 'ada', workspaceId, 'bob', 'EDITOR');
-    await addMember(server, 'ada', workspaceId, 'cy', 'EDITOR');
+    const workspaceId = await createWorkspace(fixture.server, 'ada');
+    await addMember(fixture.server, 'ada', workspaceId, 'bob', 'EDITOR');
+    await addMember(fixture.server, 'ada', workspaceId, 'cy', 'EDITOR');
     // CLIENT_SEED replays a schedule; the default one runs in CI.
     const seed = Number(process.env.CLIENT_SEED ?? 20261122);
     const random = seeded(seed);
@@ -366,8 +357,8 @@ describe.each(testDatabaseKinds())('sync client against %s', (kind) => {
   });
 
   it('follows live changes over WebSocket and resumes from its cursor after a drop', async () => {
-    const workspaceId = await createWorkspace(server, 'ada');
-    await addMember(server, 'ada', workspaceId, 'bob', 'EDITOR');
+    const workspaceId = await createWorkspace(fixture.server, 'ada');
+    await addMember(fixture.server, 'ada', workspaceId, 'bob', 'EDITOR');
     const bobNetwork = new Network();
     const ada = await client('ada', workspaceId, await directory());
     const bob = await client('bob', workspaceId, await directory(), bobNetwork);
@@ -391,7 +382,7 @@ describe.each(testDatabaseKinds())('sync client against %s', (kind) => {
     );
     await eventually(() => dashboard.status.openConflicts === 1, 'the conflict to show live');
 
-    const { cursor } = await syncClient(server, 'ada', workspaceId).pullAll();
+    const { cursor } = await syncClient(fixture.server, 'ada', workspaceId).pullAll();
     await eventually(() => bob.status.cursor === cursor, 'bob to reach the server cursor');
     await eventually(() => dashboard.tasks.get(id)?.estimateMinutes === 60, 'dashboard to follow');
   });

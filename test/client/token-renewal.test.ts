@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import type { SyncClient } from '../../client/index.ts';
 import {
@@ -11,9 +11,9 @@ import {
   tokenExpiry,
 } from '../../client/token-renewal.ts';
 import { signToken } from '../../server/auth/jwt.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { startTestServer } from '../support/server.ts';
 import { addMember, createWorkspace } from '../support/sync.ts';
-import { openClient, tempDirectory } from './helpers.ts';
+import { openClient, serverFixture } from './helpers.ts';
 
 const second = 1_000;
 const minute = 60 * second;
@@ -323,30 +323,16 @@ class Wire {
 
 describe('token renewal against the server', () => {
   const secret = randomBytes(32).toString('base64url');
-  let server: TestServer;
-  const cleanup: (() => Promise<void>)[] = [];
-
-  beforeAll(async () => {
-    server = await startTestServer('pglite', {}, { secret });
-  });
-  afterAll(async () => {
-    for (const step of cleanup.reverse()) await step().catch(() => undefined);
-    await server?.stop();
-  });
-
-  async function directory(): Promise<string> {
-    const dir = await tempDirectory();
-    cleanup.push(dir.remove);
-    return dir.path;
-  }
+  const fixture = serverFixture(() => startTestServer('pglite', {}, { secret }));
+  const { directory } = fixture;
 
   it('keeps one WebSocket past the expiry of short-lived tokens and still gets live changes', async () => {
-    const workspaceId = await createWorkspace(server, 'ada');
-    await addMember(server, 'ada', workspaceId, 'bob', 'EDITOR');
+    const workspaceId = await createWorkspace(fixture.server, 'ada');
+    await addMember(fixture.server, 'ada', workspaceId, 'bob', 'EDITOR');
     const wire = new Wire();
     // Every token bob's client gets lives 3 to 4 s (exp has whole-second precision).
     const bob = await openClient({
-      server,
+      server: fixture.server,
       userId: 'bob',
       workspaceId,
       directory: await directory(),
@@ -355,14 +341,14 @@ describe('token renewal against the server', () => {
         WebSocket: wire.WebSocket,
       },
     });
-    cleanup.push(() => bob.close());
+    fixture.cleanup(() => bob.close());
     const ada: SyncClient = await openClient({
-      server,
+      server: fixture.server,
       userId: 'ada',
       workspaceId,
       directory: await directory(),
     });
-    cleanup.push(() => ada.close());
+    fixture.cleanup(() => ada.close());
 
     await expect.poll(() => wire.connectTokens.length, { timeout: 10_000 }).toBe(1);
     const firstExpiry = expiryOf(wire.connectTokens[0]);
