@@ -93,9 +93,9 @@ export interface EngineOptions {
 // Whole-request errors worth trying again later; any other error rejects the batch.
 const RETRYABLE_CODES = new Set(['UNAUTHENTICATED', 'RATE_LIMITED', 'INTERNAL_SERVER_ERROR']);
 const CONFLICT_PAGE = 100;
+const CONFLICT_PAGES_MAX = 20;
 /** The cursor argument of echo writes (see echo()); never sent to the server. */
 const ECHO_CURSOR = 'converge:echo';
-const CONFLICT_PAGES_MAX = 20;
 
 type Timer = ReturnType<typeof setTimeout>;
 
@@ -119,6 +119,8 @@ export class SyncEngine implements ExchangeHooks {
   private readonly attachedKeys = new Map<number, string>();
   private readonly claimedKeys = new Set<number>();
   private readonly conflicts = new Map<string, Conflict>();
+  /** Live entities waiting to be written again on top (see echo()), by cache key. */
+  private readonly echoes = new Map<string, SyncEntity>();
   private readonly listeners = new Map<SyncEventName, Set<(event: never) => void>>();
   private readonly statusListeners = new Set<(status: SyncStatus) => void>();
   private readonly onlineCallbacks: (() => void)[] = [];
@@ -372,7 +374,7 @@ export class SyncEngine implements ExchangeHooks {
   private privateQuery<Data, Variables extends AnyVariables>(
     document: DocumentInput<Data, Variables>,
     variables: Variables,
-    converge: { hydrate?: true; pull?: true; echo?: SyncEntity },
+    converge: { hydrate?: true; pull?: true; echo?: SyncEntity[] },
   ): Promise<OperationResult<Data, Variables>> {
     return this.client
       .executeQuery(privateRequest(document, variables), {
@@ -404,7 +406,7 @@ export class SyncEngine implements ExchangeHooks {
 
   claim(operation: Operation): boolean {
     const converge = operation.context.converge as
-      | { mutationId?: string; hydrate?: boolean; echo?: SyncEntity }
+      | { mutationId?: string; hydrate?: boolean; echo?: SyncEntity[] }
       | undefined;
     if (operation.kind === 'mutation' && rootField(operation.query) === 'pushChanges') {
       this.claimedKeys.add(operation.key);
@@ -419,11 +421,11 @@ export class SyncEngine implements ExchangeHooks {
     }
     if (operation.kind === 'query' && (converge?.hydrate || converge?.echo)) {
       this.claimedKeys.add(operation.key);
-      const echo = converge.echo;
-      // The newest copy by the time it is written, which may be newer than the one echoed.
-      const entities = echo
-        ? [this.replica?.get(echo.__typename, echo.id) ?? echo]
-        : (this.replica?.all() ?? []);
+      // Echoes take the newest copy by the time they are written.
+      const entities =
+        converge.echo?.map((entity) => this.replica?.get(entity.__typename, entity.id) ?? entity) ??
+        this.replica?.all() ??
+        [];
       queueMicrotask(() => this.transport?.deliver(this.localResult(operation, entities)));
       return true;
     }
@@ -745,8 +747,13 @@ export class SyncEngine implements ExchangeHooks {
     // gate() absorbed the entity already; events come in order, so the cursor may move.
     this.replica?.setCursor(change.cursor);
     this.publishStatus();
-    // Deferred: this runs inside urql's result stream, which must not be re-entered.
-    queueMicrotask(() => this.echo(change.entity));
+    const entity = change.entity;
+    if (this.echoes.size === 0) {
+      // Deferred: this runs inside urql's result stream, which must not be re-entered; and a
+      // replay of many events after a reconnect becomes one echo.
+      queueMicrotask(() => this.echo());
+    }
+    this.echoes.set(entityKey(entity.__typename, entity.id), entity);
   }
 
   /**
@@ -754,14 +761,16 @@ export class SyncEngine implements ExchangeHooks {
    * their operations were sent, and the live subscription was sent long ago: its event would
    * land below every catch-up page sent since, and a page's older copy of the entity would keep
    * showing. The same entity written under an operation sent now is above all of them. The
-   * echo's own list (cursor ECHO_CURSOR) is one entity long and rewritten each time.
+   * echo's own list (cursor ECHO_CURSOR) holds the last echo's entities and is rewritten.
    */
-  private echo(entity: SyncEntity): void {
-    if (this.closed) return;
+  private echo(): void {
+    const entities = [...this.echoes.values()];
+    this.echoes.clear();
+    if (this.closed || entities.length === 0) return;
     void this.privateQuery(
       ChangesSinceDocument,
-      { workspaceId: this.options.workspaceId, cursor: ECHO_CURSOR, limit: 1 },
-      { echo: entity },
+      { workspaceId: this.options.workspaceId, cursor: ECHO_CURSOR },
+      { echo: entities },
     );
   }
 
