@@ -147,6 +147,21 @@ async function untilServiceWorkerControls(page: Page) {
   await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
 }
 
+/**
+ * Offline as the page sees it (navigator.onLine false, the `offline` event) and airtight:
+ * Chromium's offline emulation now and then lets a request through while a page reloads,
+ * so GraphQL requests are also refused at the browser's network layer.
+ */
+async function goOffline(context: BrowserContext) {
+  await context.route('**/graphql', (route) => route.abort('internetdisconnected'));
+  await context.setOffline(true);
+}
+
+async function goOnline(context: BrowserContext) {
+  await context.unroute('**/graphql');
+  await context.setOffline(false);
+}
+
 const card = (page: Page, title: string) =>
   page.getByRole('article').filter({ has: page.getByRole('heading', { name: title }) });
 
@@ -227,7 +242,7 @@ it('keeps edits made offline across a reload and sends them once, in order, when
   await page.getByLabel('Title of “Old task”').waitFor();
   await untilServiceWorkerControls(page);
 
-  await context.setOffline(true);
+  await goOffline(context);
   await addTask(page, 'Restock shelves');
   const restock = page.getByLabel('Title of “Restock shelves”');
   await restock.fill('Restock shelves 4-6');
@@ -246,7 +261,7 @@ it('keeps edits made offline across a reload and sends them once, in order, when
   const before = await ada.pullAll();
   expect(before.entities.map((entity) => entity.id)).toEqual([doomed]);
 
-  await context.setOffline(false);
+  await goOnline(context);
   await expect.poll(() => badge.textContent(), { timeout: 45_000 }).toMatch(/Online.*0 pending/);
   await page.getByLabel('Title of “Check fire doors”').waitFor();
   expect(await page.getByLabel('Status of “Restock shelves 4-6”').inputValue()).toBe('DONE');
@@ -275,7 +290,7 @@ it('lists tasks created offline after a reload, before the server has them', asy
   const { context, page } = await openDashboard({ token: await server.token('ada'), workspaceId });
   await page.getByLabel('Title of “Existing task”').waitFor();
   await untilServiceWorkerControls(page);
-  await context.setOffline(true);
+  await goOffline(context);
   await addTask(page, 'Made offline');
   await page.getByRole('status').filter({ hasText: 'Offline' }).waitFor();
   await page.reload();
