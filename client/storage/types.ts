@@ -8,12 +8,6 @@ export type ItemUpdate = (
 ) => string | undefined | Promise<string | undefined>;
 
 /**
- * urql's StorageAdapter (graphcache's entries and metadata) plus the named records that
- * Converge keeps beside them: client id, clock, outbox, replica. `updateItem` is the one
- * write primitive for those records and is atomic against every process or tab sharing the
- * storage, so two of them appending to one outbox never overwrite each other (urql #2881).
- */
-/**
  * A small store written synchronously: what `put` stores survives a reload or a crash right
  * after it returns. The outbox record is written asynchronously (a lock, a read, a write), so
  * each edit is journaled before it shows and dropped from the journal once the outbox has it.
@@ -25,6 +19,12 @@ export interface SyncJournal {
   list(prefix: string): [key: string, value: string][];
 }
 
+/**
+ * urql's StorageAdapter (graphcache's entries and metadata) plus the named records that
+ * Converge keeps beside them: client id, clock, outbox, replica. `updateItem` is the one
+ * write primitive for those records and is atomic against every process or tab sharing the
+ * storage, so two of them appending to one outbox never overwrite each other (urql #2881).
+ */
 export interface SyncStorage extends StorageAdapter {
   getItem(key: string): Promise<string | undefined>;
   /** Read-modify-write under the storage's lock; resolves with the value written. */

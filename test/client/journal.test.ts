@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { localStorageJournal } from '../../client/storage/journal.ts';
+import { localStorageJournal } from '../../client/storage/indexeddb.ts';
 import { startTestServer } from '../support/server.ts';
 import { createWorkspace, newId, syncClient } from '../support/sync.ts';
 import { openClient, serverFixture } from './helpers.ts';
@@ -70,7 +70,6 @@ describe('localStorage journal', () => {
   function webStorage() {
     const map = new Map<string, string>();
     return {
-      map,
       get length() {
         return map.size;
       },
@@ -97,7 +96,14 @@ describe('localStorage journal', () => {
     expect(storage.getItem('unrelated')).toBe('x');
   });
 
-  it('is absent where localStorage is', () => {
-    expect(localStorageJournal('converge', undefined)).toBeUndefined();
+  it('is absent where localStorage refuses writes (private modes) or does not exist (Node)', () => {
+    const refusing = {
+      ...webStorage(),
+      setItem: () => {
+        throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      },
+    };
+    expect(localStorageJournal('converge', refusing)).toBeUndefined();
+    expect(localStorageJournal('converge')).toBeUndefined();
   });
 });
