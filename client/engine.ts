@@ -99,6 +99,21 @@ const ECHO_CURSOR = 'converge:echo';
 
 type Timer = ReturnType<typeof setTimeout>;
 
+/** How the engine marks its own operations (`operation.context.converge`). */
+interface ConvergeContext {
+  /** An edit's own optimistic pushChanges, answered from its batch's result. */
+  mutationId?: string;
+  /** A batch of the outbox. */
+  batch?: true;
+  /** Answered by the engine from the replica (hydration) or from `echo` entities. */
+  hydrate?: true;
+  echo?: SyncEntity[];
+  /** A catch-up or conflict page. */
+  pull?: true;
+  /** The engine's live subscriptions. */
+  live?: 'entities' | 'conflicts';
+}
+
 /**
  * The sync engine behind createSyncClient: owns the outbox (ordering, batching, exactly-once
  * replay), the replica and cursor (catch-up and live updates), and the status. It talks to
@@ -204,6 +219,11 @@ export class SyncEngine implements ExchangeHooks {
     set.add(listener as (event: never) => void);
     this.listeners.set(name, set);
     return () => set.delete(listener as (event: never) => void);
+  }
+
+  /** Something failed beside the engine (a token renewal): reported, never silent. */
+  reportError(error: unknown): void {
+    this.emit('error', { error });
   }
 
   /** Registered by graphcache's offlineExchange: re-runs queries that failed offline. */
@@ -374,7 +394,7 @@ export class SyncEngine implements ExchangeHooks {
   private privateQuery<Data, Variables extends AnyVariables>(
     document: DocumentInput<Data, Variables>,
     variables: Variables,
-    converge: { hydrate?: true; pull?: true; echo?: SyncEntity[] },
+    converge: ConvergeContext,
   ): Promise<OperationResult<Data, Variables>> {
     return this.client
       .executeQuery(privateRequest(document, variables), {
@@ -405,9 +425,7 @@ export class SyncEngine implements ExchangeHooks {
   }
 
   claim(operation: Operation): boolean {
-    const converge = operation.context.converge as
-      | { mutationId?: string; hydrate?: boolean; echo?: SyncEntity[] }
-      | undefined;
+    const converge = operation.context.converge as ConvergeContext | undefined;
     if (operation.kind === 'mutation' && rootField(operation.query) === 'pushChanges') {
       this.claimedKeys.add(operation.key);
       if (converge?.mutationId) {
@@ -450,7 +468,12 @@ export class SyncEngine implements ExchangeHooks {
     }
     if (!result.data || this.closed) return result;
     const data = this.gate(result.data) as typeof result.data;
-    if (operation.context.converge?.live === 'entities') this.onEntityChange(data);
+    if (operation.context.converge?.live === 'entities') {
+      this.onEntityChange(data);
+      // Written into graphcache by echo() only, not here under the subscription's old
+      // operation (see echo()): once is enough.
+      return { ...result, data: null };
+    }
     if (operation.context.converge?.live === 'conflicts') this.onConflictChange(data);
     return { ...result, data };
   }
@@ -696,24 +719,22 @@ export class SyncEngine implements ExchangeHooks {
   private startLive(): void {
     if (!this.options.live || this.closed || this.subscriptions.length > 0) return;
     const variables = { workspaceId: this.options.workspaceId };
-    const restart = () => this.restartLive();
+    const follow = <Data>(
+      document: DocumentInput<Data, typeof variables>,
+      live: 'entities' | 'conflicts',
+    ) =>
+      pipe(
+        this.client.executeSubscription(privateRequest(document, variables), {
+          converge: { live } satisfies ConvergeContext,
+        }),
+        subscribe((result) => {
+          // Events carry no data for graphcache (see inspect()): an error alone ends a stream.
+          if (result.error) this.restartLive();
+        }),
+      );
     this.subscriptions.push(
-      pipe(
-        this.client.subscription(EntityChangedDocument, variables, {
-          converge: { live: 'entities' },
-        }),
-        subscribe((result) => {
-          if (result.error && !result.data) restart();
-        }),
-      ),
-      pipe(
-        this.client.subscription(ConflictChangedDocument, variables, {
-          converge: { live: 'conflicts' },
-        }),
-        subscribe((result) => {
-          if (result.error && !result.data) restart();
-        }),
-      ),
+      follow(EntityChangedDocument, 'entities'),
+      follow(ConflictChangedDocument, 'conflicts'),
     );
   }
 
@@ -757,11 +778,11 @@ export class SyncEngine implements ExchangeHooks {
   }
 
   /**
-   * Writes an entity into graphcache again, on top. Graphcache stacks results in the order
-   * their operations were sent, and the live subscription was sent long ago: its event would
-   * land below every catch-up page sent since, and a page's older copy of the entity would keep
-   * showing. The same entity written under an operation sent now is above all of them. The
-   * echo's own list (cursor ECHO_CURSOR) holds the last echo's entities and is rewritten.
+   * Writes live entities into graphcache. Graphcache stacks results in the order their
+   * operations were sent, and the live subscription was sent long ago: written with the event,
+   * an entity would land below every catch-up page sent since, and a page's older copy would
+   * keep showing. Written under an operation sent now, it is above all of them. The echo's own
+   * list (cursor ECHO_CURSOR) holds the last echo's entities and is rewritten each time.
    */
   private echo(): void {
     const entities = [...this.echoes.values()];
@@ -797,15 +818,11 @@ export class SyncEngine implements ExchangeHooks {
       this.scheduleProbe();
       return;
     }
-    this.probeAttempt = 0;
-    if (this.probeTimer) this.options.clearTimeout(this.probeTimer);
-    this.probeTimer = undefined;
     // Deferred: this runs inside urql's result stream, which must not be re-entered.
     queueMicrotask(() => {
       if (this.closed) return;
       for (const callback of this.onlineCallbacks) callback();
-      void this.pull().catch(() => undefined);
-      if (this.entries.length > 0) this.sendNow();
+      this.tryNow();
     });
   }
 
@@ -820,6 +837,11 @@ export class SyncEngine implements ExchangeHooks {
       this.setOnline(false);
       return;
     }
+    if (this.ready) this.tryNow();
+  }
+
+  /** Forgets every backoff and tries the server now: catch-up (then live), then the outbox. */
+  private tryNow(): void {
     this.retryAttempt = 0;
     this.probeAttempt = 0;
     this.liveAttempt = 0;
@@ -828,7 +850,6 @@ export class SyncEngine implements ExchangeHooks {
     }
     this.probeTimer = undefined;
     this.liveTimer = undefined;
-    if (!this.ready) return;
     void this.pull().catch(() => this.scheduleProbe());
     if (this.entries.length > 0) this.sendNow();
   }

@@ -208,6 +208,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
                   now,
                   setTimeout: timers.setTimeout,
                   clearTimeout: timers.clearTimeout,
+                  onError: (error) => engine.reportError(error),
                 });
         },
         closed: (event) => {

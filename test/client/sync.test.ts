@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pipe, subscribe } from 'wonka';
-import { ChangesSinceDocument } from '../../client/generated/graphql.ts';
+import { ChangesSinceDocument, EntityChangedDocument } from '../../client/generated/graphql.ts';
 import type { SyncClient } from '../../client/index.ts';
 import { testDatabaseKinds } from '../support/database.ts';
 import { addMember, createWorkspace, type Entity, syncClient } from '../support/sync.ts';
@@ -43,7 +43,7 @@ describe.each(testDatabaseKinds())('sync client against %s', (kind) => {
     return new Map(entities.map((entity) => [entity.id, entity]));
   }
 
-  it('keeps offline edits through a restart of the client and of the fixture.server, and applies each once, in order', async () => {
+  it('keeps offline edits through a restart of the client and of the server, and applies each once, in order', async () => {
     const workspaceId = await createWorkspace(fixture.server, 'ada');
     const dir = await directory();
     const network = new Network();
@@ -111,11 +111,12 @@ describe.each(testDatabaseKinds())('sync client against %s', (kind) => {
     network.goOffline();
     // One edit alone: its batch of one has the same variables as its optimistic mutation.
     ada.tasks.create({ title: 'Made offline' });
-    const failedPushes = async (count: number) => {
+    // Pushes and catch-ups that fail: the engine keeps trying while offline.
+    const failedRequests = async (count: number) => {
       const from = network.requests;
       await eventually(() => network.requests >= from + count, 'failed requests while offline');
     };
-    await failedPushes(5);
+    await failedRequests(5);
     expect(titles.latest()).toEqual(['Existing', 'Made offline']);
     titles.stop();
 
@@ -131,7 +132,7 @@ describe.each(testDatabaseKinds())('sync client against %s', (kind) => {
     fixture.cleanup(() => ada.close());
     const reopened = watchTitles(ada, workspaceId);
     await ada.ready;
-    await failedPushes(5);
+    await failedRequests(5);
     // Empty until storage is loaded; from then on every answer has it, not only the first.
     const all = reopened.all();
     const answers = all.slice(all.findIndex((answer) => answer.length > 0));
@@ -354,6 +355,32 @@ describe.each(testDatabaseKinds())('sync client against %s', (kind) => {
         expect(local, `${id} on a client, seed ${seed}`).toEqual(state.get(id) ?? null);
       }
     }
+  });
+
+  it("keeps an app's own entityChanged subscription and the client's live stream apart", async () => {
+    const workspaceId = await createWorkspace(fixture.server, 'ada');
+    const ada = await client('ada', workspaceId, await directory());
+    const bob = await client('ada', workspaceId, await directory());
+    await bob.pull();
+    // The app subscribes with the very variables the client's own stream uses.
+    const seen: (string | undefined)[] = [];
+    const appStream = pipe(
+      bob.client.subscription(EntityChangedDocument, { workspaceId }),
+      subscribe((result) => seen.push(result.data?.entityChanged.entity.id)),
+    );
+
+    const first = ada.tasks.create({ title: 'Seen by the app' });
+    await ada.flush();
+    // The app gets the event's data (the client's stream hands graphcache none of its own).
+    await eventually(() => seen.includes(first), 'the app to get the event');
+    await eventually(() => bob.tasks.get(first)?.title === 'Seen by the app', 'the cache');
+
+    // The app leaving does not end the client's stream.
+    appStream.unsubscribe();
+    const second = ada.tasks.create({ title: 'After the app left' });
+    await ada.flush();
+    await eventually(() => bob.tasks.get(second)?.title === 'After the app left', 'live update');
+    expect(seen).not.toContain(undefined);
   });
 
   it('follows live changes over WebSocket and resumes from its cursor after a drop', async () => {
