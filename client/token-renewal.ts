@@ -68,12 +68,6 @@ export interface TokenRenewalOptions {
   clearTimeout?: (timer: Timer) => void;
   /** Told about each failed attempt (token source threw, send failed); retried regardless. */
   onError?: (error: unknown) => void;
-  marginFraction?: number;
-  minMarginMs?: number;
-  maxMarginMs?: number;
-  retryBaseMs?: number;
-  retryMaxMs?: number;
-  minRetryMs?: number;
 }
 
 export interface TokenRenewal {
@@ -94,14 +88,6 @@ export function startTokenRenewal(options: TokenRenewalOptions): TokenRenewal {
   // Wrapped: browsers refuse setTimeout called as a method of another object.
   const setTimer = options.setTimeout ?? ((run, ms) => globalThis.setTimeout(run, ms));
   const clearTimer = options.clearTimeout ?? ((timer) => globalThis.clearTimeout(timer));
-  const policy = {
-    marginFraction: options.marginFraction ?? defaults.marginFraction,
-    minMarginMs: options.minMarginMs ?? defaults.minMarginMs,
-    maxMarginMs: options.maxMarginMs ?? defaults.maxMarginMs,
-    retryBaseMs: options.retryBaseMs ?? defaults.retryBaseMs,
-    retryMaxMs: options.retryMaxMs ?? defaults.retryMaxMs,
-    minRetryMs: options.minRetryMs ?? defaults.minRetryMs,
-  };
 
   let currentToken = options.token;
   let expiresAt = tokenExpiry(currentToken);
@@ -125,13 +111,13 @@ export function startTokenRenewal(options: TokenRenewalOptions): TokenRenewal {
 
   const scheduleRenewal = () => {
     if (expiresAt === null) return;
-    const at = expiresAt - renewalMargin(expiresAt - now(), policy);
+    const at = expiresAt - renewalMargin(expiresAt - now());
     runAt(at, () => void attempt(0));
   };
 
   const retryLater = (failures: number) => {
     if (expiresAt === null) return;
-    const delay = retryDelay(failures, expiresAt - now(), policy);
+    const delay = retryDelay(failures, expiresAt - now());
     // Too late: the server closes the socket at expiry and the reconnect brings a new token.
     if (delay === null) return;
     runAt(now() + delay, () => void attempt(failures + 1));
@@ -217,30 +203,22 @@ export function tokenExpiry(token: string): number | null {
   return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : null;
 }
 
-type MarginPolicy = Pick<typeof defaults, 'marginFraction' | 'minMarginMs' | 'maxMarginMs'>;
-
 /** How long before expiry to renew a token that has `remainingMs` left (see defaults). */
-export function renewalMargin(remainingMs: number, policy: MarginPolicy = defaults): number {
+export function renewalMargin(remainingMs: number): number {
   if (remainingMs <= 0) return 0;
   const margin = Math.min(
-    Math.max(remainingMs * policy.marginFraction, policy.minMarginMs),
-    policy.maxMarginMs,
+    Math.max(remainingMs * defaults.marginFraction, defaults.minMarginMs),
+    defaults.maxMarginMs,
   );
   return Math.min(margin, remainingMs * defaults.maxMarginShareOfLifetime);
 }
-
-type RetryPolicy = Pick<typeof defaults, 'retryBaseMs' | 'retryMaxMs' | 'minRetryMs'>;
 
 /**
  * The wait before asking again after `failures` + 1 failed attempts with `remainingMs` left,
  * or null when the next attempt would come at or after expiry.
  */
-export function retryDelay(
-  failures: number,
-  remainingMs: number,
-  policy: RetryPolicy = defaults,
-): number | null {
-  const backoff = Math.min(policy.retryBaseMs * 2 ** Math.min(failures, 30), policy.retryMaxMs);
-  const delay = Math.max(Math.min(backoff, remainingMs / 2), policy.minRetryMs);
+export function retryDelay(failures: number, remainingMs: number): number | null {
+  const backoff = Math.min(defaults.retryBaseMs * 2 ** Math.min(failures, 30), defaults.retryMaxMs);
+  const delay = Math.max(Math.min(backoff, remainingMs / 2), defaults.minRetryMs);
   return delay < remainingMs ? delay : null;
 }
