@@ -253,8 +253,8 @@ it('keeps edits made offline across a reload and sends them once, in order, when
   const badge = page.getByRole('status').filter({ hasText: 'pending' });
   await expect.poll(() => badge.textContent()).toMatch(/Offline.*5 pending/);
 
-  // At once: each edit is journaled (localStorage) before it shows, the outbox record in
-  // IndexedDB follows a moment later. The page itself comes from the service worker.
+  // At once, without waiting for the outbox to reach IndexedDB (each edit is also journaled in
+  // localStorage before it shows). The page itself comes from the service worker.
   await page.reload();
   await expect.poll(() => badge.textContent(), { timeout: 15_000 }).toMatch(/Offline.*5 pending/);
   expect(await page.getByLabel('Title of “Old task”').count()).toBe(0);
