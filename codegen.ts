@@ -1,8 +1,9 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
 /**
- * schema.graphql + client/operations -> client/generated (DESIGN.md section 5). Exported as a
- * function too so the staleness test can generate into memory and compare with the files.
+ * schema.graphql + client/operations -> client/generated (docs/client.md, React and typed hooks).
+ * Exported as a function too so the staleness test can generate into memory and compare with the
+ * files.
  */
 export interface CodegenPaths {
   schema: string;

@@ -1,7 +1,7 @@
 /**
- * The client's hybrid logical clock (DESIGN.md section 3): stamps "<unixMillis>:<counter>"
- * that never go backwards, even when the wall clock does, and that move past every server
- * time the client has seen so its next edit sorts after what it has observed.
+ * The client's hybrid logical clock (docs/protocol.md, Hybrid logical clock): stamps
+ * "<unixMillis>:<counter>" that never go backwards, even when the wall clock does, and that move
+ * past every server time the client has seen so its next edit sorts after what it has observed.
  */
 export class HybridClock {
   private millis = 0;

@@ -1,6 +1,6 @@
 /**
  * UUIDv7 (RFC 9562): 48 bits of unix milliseconds, then random bits. Ids sort by creation
- * time, which keeps the server's indexes compact; DESIGN.md section 4 asks for UUIDv7 or ULID.
+ * time, which keeps the server's indexes compact; docs/protocol.md, Ids, recommends UUIDv7 or ULID.
  * A counter in the random part keeps ids made within one millisecond in order.
  */
 let lastMillis = -1;

@@ -126,7 +126,7 @@ const defaults = {
 };
 
 /**
- * An offline-first Converge client (DESIGN.md section 5): an urql client over graphcache's
+ * An offline-first Converge client (docs/client.md): an urql client over graphcache's
  * offlineExchange plus an outbox that owns ordering and exactly-once replay, catch-up with
  * changesSince and live updates over graphql-ws.
  */

@@ -5,7 +5,10 @@ import type { SyncJournal, SyncStorage } from './storage/types.ts';
 
 /** One local edit waiting for the server. Stored before it is ever sent. */
 export interface OutboxEntry {
-  /** Idempotency key: a replay with the same id is answered DUPLICATE (DESIGN.md section 3). */
+  /**
+   * Idempotency key: a replay with the same id is answered DUPLICATE (docs/protocol.md,
+   * Idempotency).
+   */
   mutationId: string;
   kind: EntityKind;
   id: string;

@@ -1,6 +1,7 @@
 // Runs `prisma generate` without letting the Prisma CLI fetch its native schema engine.
 // Generation never runs that engine, but the CLI insists on finding a binary: pointing
-// PRISMA_SCHEMA_ENGINE_BINARY at any existing file satisfies it (see DESIGN.md section 2).
+// PRISMA_SCHEMA_ENGINE_BINARY at any existing file satisfies it. Migrations need the engine and
+// use its WebAssembly build instead (server/db/; docs/operations.md, Migrations and upgrades).
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 

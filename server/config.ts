@@ -2,8 +2,9 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 
 /**
- * The environment, parsed once (DESIGN.md section 2). Names are normative. A bad value
- * stops start-up with a message naming the variable, rather than failing later.
+ * The environment, parsed once (docs/operations.md, Configuration). The names are part of the
+ * contract with every deployment. A bad value stops start-up with a message naming the variable,
+ * rather than failing later.
  */
 const booleanFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])

@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 
 /**
- * Every expected error carries one of these codes (DESIGN.md section 4). Request-level
+ * Every expected error carries one of these codes (docs/protocol.md, Errors). Request-level
  * errors become GraphQL errors with `extensions.code`; per-change rejections of
  * `pushChanges` use the `ChangeErrorCode` subset in `ChangeResult.error.code`.
  */

@@ -6,7 +6,7 @@ import type { Conflict, EntityType, Role } from './db/generated/prisma/client.ts
 import type { Logger } from './observability/logger.ts';
 import type { CommittedChange, SyncEntity } from './sync/types.ts';
 
-/** One applied change, as `entityChanged` delivers it (DESIGN.md section 4). */
+/** One applied change, as `entityChanged` delivers it (docs/protocol.md, entityChanged). */
 export interface EntityChangedEvent {
   workspaceId: string;
   seq: number;
@@ -49,7 +49,8 @@ export interface PubSubOptions {
 
 /**
  * In-process pub/sub by default; with REDIS_URL, a Redis event target so that an event
- * committed on one instance reaches subscribers on all of them (DESIGN.md section 6).
+ * committed on one instance reaches subscribers on all of them (docs/operations.md, Several
+ * instances, PostgreSQL and Redis).
  * Redis is an accelerator, not the source of truth: a lost event is recovered from the
  * change log by sequence, so a Redis outage never fails a push.
  */

@@ -1,4 +1,4 @@
-/** Member roles of a workspace (DESIGN.md sections 3 and 4). */
+/** Member roles of a workspace (docs/protocol.md, Workspaces and roles). */
 export type Role = 'VIEWER' | 'EDITOR' | 'ADMIN';
 
 export type Action =

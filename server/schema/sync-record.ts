@@ -3,7 +3,9 @@ import type { SyncEntity } from '../sync/types.ts';
 import { builder } from './builder.ts';
 import { TaskStatusEnum } from './enums.ts';
 
-/** The sync metadata every synced entity exposes (DESIGN.md section 3). */
+/**
+ * The sync metadata every synced entity exposes (docs/protocol.md, Entity metadata and versions).
+ */
 export const SyncRecord = builder.interfaceRef<SyncEntity>('SyncRecord').implement({
   resolveType: (entity) => entityDescriptors[typeOfEntity(entity)].typename,
   fields: (t) => ({

@@ -42,7 +42,7 @@ export interface AuditPage {
 
 /**
  * The change log of a workspace, newest first: who changed what, from which client, when
- * (DESIGN.md section 3). ADMIN only. Filters narrow it to one entity or one actor. Pages
+ * (docs/protocol.md, Change log). ADMIN only. Filters narrow it to one entity or one actor. Pages
  * by sequence number, so entries committed while an admin pages appear on no later page
  * and never shift the pages being read.
  */

@@ -20,7 +20,9 @@ import type { SyncEntity } from './types.ts';
  * list at compile time, so a new column cannot be silently left out of sync writes.
  */
 
-/** The sync metadata every synced table carries (DESIGN.md section 3). */
+/**
+ * The sync metadata every synced table carries (docs/protocol.md, Entity metadata and versions).
+ */
 const syncRecordColumns = {
   id: 'text',
   workspaceId: 'text',

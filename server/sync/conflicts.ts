@@ -89,9 +89,9 @@ export interface ResolveConflictResult {
 }
 
 /**
- * resolveConflict (DESIGN.md section 4): allowed to ADMINs and to the EDITOR whose change
- * opened the conflict. The resolution is an applied change of its own (new version, change
- * log row), so every replica learns the outcome through the normal sync path.
+ * resolveConflict (docs/protocol.md, Conflicts and resolution): allowed to ADMINs and to the EDITOR
+ * whose change opened the conflict. The resolution is an applied change of its own (new version,
+ * change log row), so every replica learns the outcome through the normal sync path.
  */
 export async function resolveConflict(
   prisma: PrismaClient,

@@ -1,7 +1,7 @@
 import { badUserInput } from '../errors.ts';
 
 /**
- * Cursors are opaque to clients (DESIGN.md section 3): a versioned prefix and the workspace
+ * Cursors are opaque to clients (docs/protocol.md, Cursor): a versioned prefix and the workspace
  * sequence number, base64url-encoded so nobody is tempted to do arithmetic on them. The
  * version prefix lets the encoding change later without breaking stored cursors.
  */

@@ -23,7 +23,9 @@ export interface ConflictField {
   server: unknown;
 }
 
-/** Field-by-field merge of one update against the server row (DESIGN.md section 3). */
+/**
+ * Field-by-field merge of one update against the server row (docs/protocol.md, Merge strategies).
+ */
 export class FieldMerge {
   readonly values: Record<string, unknown> = {};
   readonly changes: FieldChanges = {};

@@ -1,11 +1,13 @@
 /**
- * Hybrid logical clock stamps (DESIGN.md section 3): `"<unixMillis>:<counter>"`.
+ * Hybrid logical clock stamps (docs/protocol.md, Hybrid logical clock): `"<unixMillis>:<counter>"`.
  *
  * Stamps order concurrent writes for last-writer-wins. They are compared as numbers, never as
  * strings: "10:0" is later than "9:0". Pure functions only; the caller passes the time in.
  */
 
-/** A client clock further ahead than this is not trusted (DESIGN.md section 3). */
+/**
+ * A client clock further ahead than this is not trusted (docs/protocol.md, Hybrid logical clock).
+ */
 export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 /** A counter must fit a signed 32-bit integer so every client language can hold it. */

@@ -23,8 +23,8 @@ export interface ChangeBatch {
 }
 
 /**
- * changesSince (DESIGN.md section 4): the latest state of every entity whose seq is after
- * the cursor, in seq order.
+ * changesSince (docs/protocol.md, Pulling changes: changesSince): the latest state of every entity
+ * whose seq is after the cursor, in seq order.
  *
  * Why pages never skip a change: the workspace counter is read first, and only rows with
  * seq <= that watermark are returned. The counter is committed in the same transaction as

@@ -43,9 +43,9 @@ export interface PushOptions {
 const TRANSACTION_OPTIONS = { maxWait: 15_000, timeout: 60_000 } as const;
 
 /**
- * pushChanges (DESIGN.md sections 3 and 4): applies each change on its own merits, in the
- * order given, in one transaction under the workspace lock. The idempotency records are
- * written in that same transaction, so a replay after a crash either finds the whole batch
+ * pushChanges (docs/protocol.md, Pushing changes: pushChanges): applies each change on its own
+ * merits, in the order given, in one transaction under the workspace lock. The idempotency records
+ * are written in that same transaction, so a replay after a crash either finds the whole batch
  * applied or none of it.
  */
 export async function pushChanges(

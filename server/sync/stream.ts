@@ -23,11 +23,11 @@ export interface EntityStreamRequest {
 const REPLAY_PAGE = 500;
 
 /**
- * entityChanged as a gap-free stream (DESIGN.md section 4). Every workspace change has a
- * sequence number and a change-log row, and sequence numbers have no holes, so the stream
- * tracks the last sequence it delivered: older events are duplicates and dropped; an event
- * further ahead than the next number means something was missed (another instance published
- * out of order, Redis dropped it) and the missing changes are read from the change log first.
+ * entityChanged as a gap-free stream (docs/protocol.md, entityChanged). Every workspace change has
+ * a sequence number and a change-log row, and sequence numbers have no holes, so the stream tracks
+ * the last sequence it delivered: older events are duplicates and dropped; an event further ahead
+ * than the next number means something was missed (another instance published out of order, Redis
+ * dropped it) and the missing changes are read from the change log first.
  *
  * The live listener starts before the replay from `after`, so a change committing during
  * the replay is either read by the replay or arrives live; never neither, never twice.

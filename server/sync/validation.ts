@@ -1,6 +1,7 @@
 /**
- * Validation of one change's identity and patch (DESIGN.md section 4). Pure: no database, so
- * references (does projectId exist?) are checked by the push engine.
+ * Validation of one change's identity and patch (docs/protocol.md, Pushing changes: pushChanges,
+ * and Ids). Pure: no database, so references (does projectId exist?) are checked by the push
+ * engine.
  *
  * Each validator returns the FIRST problem found, or null. The order is fixed (unknown fields,
  * then the fields in the order of the GraphQL input type, then rules across fields), so the

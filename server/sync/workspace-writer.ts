@@ -40,10 +40,10 @@ export interface NewConflict {
 }
 
 /**
- * One write transaction on one workspace. Opening it takes the workspace row lock, which
- * serialises writers of the workspace so that sequence order equals commit order (DESIGN.md
- * section 3). Changes are applied to rows held in memory and written in bulk by `flush()`,
- * so a batch costs a handful of statements rather than several per change.
+ * One write transaction on one workspace. Opening it takes the workspace row lock, which serialises
+ * writers of the workspace so that sequence order equals commit order (docs/protocol.md, Sequence).
+ * Changes are applied to rows held in memory and written in bulk by `flush()`, so a batch costs a
+ * handful of statements rather than several per change.
  */
 export class WorkspaceWriter {
   readonly committed: CommittedChange[] = [];

@@ -18,7 +18,7 @@ export interface WorkspaceView {
 
 /**
  * The caller's role in a workspace, or FORBIDDEN. Non-members and unknown workspaces get the
- * same answer so that a workspace's existence never leaks (DESIGN.md section 4).
+ * same answer so that a workspace's existence never leaks (docs/protocol.md, Workspaces and roles).
  */
 export async function requireAccess(
   prisma: PrismaClient,

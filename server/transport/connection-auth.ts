@@ -24,8 +24,9 @@ const reasons = {
 };
 
 /**
- * The `authorization` entry of a connection_init or ping payload. DESIGN.md names it in lower
- * case; `Authorization` is accepted too because several client libraries capitalise it.
+ * The `authorization` entry of a connection_init or ping payload. The protocol names it in lower
+ * case (docs/protocol.md, WebSocket (graphql-ws)); `Authorization` is accepted too because several
+ * client libraries capitalise it.
  */
 export function authorizationOf(payload: unknown): unknown {
   if (typeof payload !== 'object' || payload === null) return undefined;

@@ -1,7 +1,8 @@
 /**
  * GraphQL over WebSocket: the `graphql-transport-ws` protocol (graphql-ws) on the HTTP
  * server's port and path `/graphql`, running every operation through Yoga's envelop so the
- * schema, context, auth and plugins are those of HTTP (DESIGN.md sections 4 and 6).
+ * schema, context, auth and plugins are those of HTTP (docs/protocol.md, WebSocket
+ * (graphql-ws); docs/operations.md, Several instances, PostgreSQL and Redis).
  *
  * What a client needs to know beyond the protocol:
  *

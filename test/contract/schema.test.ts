@@ -14,7 +14,7 @@ import { schema } from '../../server/schema/index.ts';
 import { printedSchema, schemaFile } from '../../server/schema/print.ts';
 
 /**
- * The normative API of DESIGN.md section 4, written out so that a rename, a changed
+ * The public API (docs/protocol.md; schema.graphql), written out so that a rename, a changed
  * nullability or a dropped argument fails here before it breaks a client.
  */
 const objectFields: Record<string, Record<string, string>> = {
@@ -187,7 +187,7 @@ function typeNamed(name: string): GraphQLNamedType {
   return type;
 }
 
-describe('schema contract (DESIGN.md section 4)', () => {
+describe('schema contract (docs/protocol.md)', () => {
   it('schema.graphql is what the server builds (npm run schema:check)', async () => {
     expect(await readFile(schemaFile, 'utf8')).toBe(printedSchema());
   });

@@ -27,8 +27,8 @@ const editArbitrary = fc
 type Edit = (typeof editArbitrary extends fc.Arbitrary<infer T> ? T : never) & { counter: number };
 
 /**
- * DESIGN.md section 3: every replica that applies the same set of changes ends in the same
- * state, whatever order they arrive in. Two tasks receive the same concurrent edits in two
+ * docs/protocol.md, Merge strategies: every replica that applies the same set of changes ends in
+ * the same state, whatever order they arrive in. Two tasks receive the same concurrent edits in two
  * random orders through the real server; their LWW, SET and COUNTER fields must agree.
  */
 describe.each(testDatabaseKinds())('convergence under random schedules on %s', (kind) => {

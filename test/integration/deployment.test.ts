@@ -201,7 +201,8 @@ describe('deployment files', () => {
     expect(config.databaseUrl).toMatch(/@postgres:5432\//);
     expect(config.redisUrl).toBe('redis://redis:6379');
     expect(config.authSecret).toBeDefined();
-    // DESIGN.md section 2: the production environment (AUTH_JWKS_URL is the alternative to AUTH_SECRET).
+    // docs/operations.md, Configuration: the production environment (AUTH_JWKS_URL is the
+    // alternative to AUTH_SECRET).
     for (const name of [
       'PORT',
       'HOST',

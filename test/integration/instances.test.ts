@@ -8,9 +8,10 @@ import { addMember, createWorkspace, expectNoErrors, newId, syncClient } from '.
 type Change = { entityChanged: { cursor: string; entity: { id: string } } };
 
 /**
- * DESIGN.md section 6: several instances over one PostgreSQL share events through Redis, and a
- * Redis outage loses nothing for subscribers, because streams recover from the change log.
- * Needs the real PostgreSQL (DATABASE_URL) and a redis-server binary; CI has both.
+ * docs/operations.md, Several instances, PostgreSQL and Redis: several instances over one
+ * PostgreSQL share events through Redis, and a Redis outage loses nothing for subscribers, because
+ * streams recover from the change log. Needs the real PostgreSQL (DATABASE_URL) and a redis-server
+ * binary; CI has both.
  */
 describe.runIf(process.env.DATABASE_URL)('two instances with PostgreSQL and Redis', () => {
   let redis: Awaited<ReturnType<typeof startRedis>>;

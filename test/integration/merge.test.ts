@@ -3,7 +3,10 @@ import { testDatabaseKinds } from '../support/database.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { addMember, createWorkspace, newId, type SyncClient, syncClient } from '../support/sync.ts';
 
-/** Two clients edit the same entity from the same base version: every strategy of DESIGN.md section 3. */
+/**
+ * Two clients edit the same entity from the same base version: every strategy of docs/protocol.md,
+ * Merge strategies.
+ */
 describe.each(testDatabaseKinds())('field-level merges on %s', (kind) => {
   let server: TestServer;
   let workspaceId: string;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { type Action, type Role, roleAllows } from '../../server/auth/roles.ts';
 
-// DESIGN.md section 3: VIEWER reads and subscribes, EDITOR also pushes, ADMIN also resolves
-// conflicts, manages members and reads the audit log. An EDITOR's right to resolve its own
-// conflicts needs the conflict row and is checked by the caller, so it is false here.
+// docs/protocol.md, Workspaces and roles: VIEWER reads and subscribes, EDITOR also pushes, ADMIN
+// also resolves conflicts, manages members and reads the audit log. An EDITOR's right to resolve
+// its own conflicts needs the conflict row and is checked by the caller, so it is false here.
 const table: Record<Role, Record<Action, boolean>> = {
   VIEWER: {
     read: true,

@@ -12,8 +12,8 @@ import {
 } from '../../server/sync/merge/index.ts';
 
 /**
- * DESIGN.md section 3: every replica that applies the same set of changes ends in the same
- * state, whatever order they arrived in. Each property applies one generated set of
+ * docs/protocol.md, Merge strategies: every replica that applies the same set of changes ends in
+ * the same state, whatever order they arrived in. Each property applies one generated set of
  * concurrent changes in two independent random orders (and once with replays) and compares.
  */
 

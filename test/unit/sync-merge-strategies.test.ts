@@ -15,7 +15,7 @@ import {
 
 const stamp = (hlc: string, clientId = 'c1'): Stamp => ({ hlc, clientId });
 
-describe('fieldStrategies (DESIGN.md section 3 table)', () => {
+describe('fieldStrategies (docs/protocol.md, Merge strategies)', () => {
   const expected: Record<string, Record<string, MergeStrategy>> = {
     PROJECT: { name: 'LWW', color: 'LWW', archived: 'LWW' },
     TASK: {

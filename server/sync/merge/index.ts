@@ -1,4 +1,7 @@
-/** Merge strategies of DESIGN.md section 3: pure functions, no I/O, time passed in as stamps. */
+/**
+ * Merge strategies of docs/protocol.md, Merge strategies: pure functions, no I/O, time passed in as
+ * stamps.
+ */
 export type { Stamp } from '../hlc.ts';
 export { applyCounterDelta } from './counter.ts';
 export { valuesEqual } from './equal.ts';

@@ -1,10 +1,10 @@
 export type MergeStrategy = 'LWW' | 'TEXT' | 'SET' | 'COUNTER' | 'MANUAL';
 
 /**
- * The normative table of DESIGN.md section 3 as data: entity type -> entity field -> strategy.
- * Keys are entity fields, not patch fields: Task.tags is changed through tagsAdd/tagsRemove and
- * Task.timeSpentMinutes through timeSpentDelta. Comment.taskId is not in the normative table,
- * so it is not here either: how it may change after a create is the push engine's decision.
+ * The strategy table of docs/protocol.md, Merge strategies, as data: entity type -> entity
+ * field -> strategy. Keys are entity fields, not patch fields: Task.tags is changed through
+ * tagsAdd/tagsRemove and Task.timeSpentMinutes through timeSpentDelta. Comment.taskId is not
+ * here: how it may change after a create is the push engine's decision (it falls back to LWW).
  */
 export const fieldStrategies: {
   PROJECT: Record<string, MergeStrategy>;
