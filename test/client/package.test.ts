@@ -19,6 +19,7 @@ const run = promisify(execFile);
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const clientDir = join(repoRoot, 'client');
 const repoModules = join(repoRoot, 'node_modules');
+// Liveness guards for child processes (npm, tsc, node) on a busy shared machine.
 const commandTimeoutMs = 150_000;
 
 interface ClientManifest {
@@ -137,7 +138,7 @@ async function runScript(args: string[], env: Record<string, string>) {
   const { stdout } = await run(process.execPath, [join(app, 'offline-edit.mjs'), ...args], {
     cwd: app,
     env: { ...process.env, ...env },
-    timeout: 60_000,
+    timeout: commandTimeoutMs,
   });
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as {
     hooks: string;
@@ -211,9 +212,33 @@ describe('the client as an installed package', () => {
         await server.stop();
       }
     },
-    commandTimeoutMs,
+    2 * commandTimeoutMs,
   );
 
+  it(
+    'runs from a TypeScript file with top-level await under tsx, the app being an ES module package',
+    async () => {
+      // The reported "Top-level await is currently not supported with the cjs output format":
+      // tsx compiles .ts as CommonJS unless the app's package.json says "type": "module".
+      await writeFile(
+        join(app, 'top-level-await.ts'),
+        `import { createSyncClient, type SyncStatus } from '@converge/client';
+const sync = createSyncClient({ url: '${await closedPortUrl()}', token: 't', workspaceId: 'w', storage: 'memory', live: false });
+await sync.ready;
+const status: SyncStatus = sync.status;
+await sync.close();
+console.log(JSON.stringify({ pending: status.pending }));
+`,
+      );
+      const tsx = join(repoModules, 'tsx', 'dist', 'cli.mjs');
+      const { stdout } = await run(process.execPath, [tsx, join(app, 'top-level-await.ts')], {
+        cwd: app,
+        timeout: 60_000,
+      });
+      expect(JSON.parse(stdout.trim())).toEqual({ pending: 0 });
+    },
+    commandTimeoutMs,
+  );
   it(
     'type-checks a TypeScript app against the shipped declarations',
     async () => {
