@@ -38,9 +38,8 @@ export function Chart({ title, lines, spanMs, now, format, max, summary }: Chart
     <figure className="chart">
       <figcaption>
         {title}
-        <span className="chart-top" title="Top of the scale">
-          {format(top)}
-        </span>
+        {/* The top of the scale, not a reading: the readings are in the legend. */}
+        <span className="chart-top">scale 0–{format(top)}</span>
       </figcaption>
       <div className="chart-plot">
         <svg
@@ -67,12 +66,16 @@ export function Chart({ title, lines, spanMs, now, format, max, summary }: Chart
         <span>now</span>
       </div>
       <ul className="chart-legend">
-        {lines.map((line) => (
-          <li key={line.name}>
-            <span className={`swatch swatch-${line.tone}`} aria-hidden="true" />
-            {line.name} <strong>{describe(latestIn(line.series, start), format)}</strong>
-          </li>
-        ))}
+        {lines.map((line) => {
+          const latest = latestIn(line.series, start);
+          return (
+            <li key={line.name}>
+              <span className={`swatch swatch-${line.tone}`} aria-hidden="true" />
+              {line.name} <strong>{describe(latest, format)}</strong>
+              {latest === null ? null : <span className="muted"> now</span>}
+            </li>
+          );
+        })}
       </ul>
       {summary ? <p className="chart-summary">{summary}</p> : null}
     </figure>

@@ -188,7 +188,8 @@ function ConflictCard({ conflict, resolve }: { conflict: Conflict; resolve: Reso
             <dt>Local</dt>
             <dd className="value">{formatValue(conflict.localValue)}</dd>
             <dd className="note">
-              by {conflict.actorId ?? 'unknown'} · <When iso={conflict.createdAt} />
+              by {conflict.actorId ?? 'unknown'} on <Device clientId={conflict.clientId} /> ·{' '}
+              <When iso={conflict.createdAt} />
             </dd>
           </div>
           <div className="side side-server">
@@ -197,7 +198,13 @@ function ConflictCard({ conflict, resolve }: { conflict: Conflict; resolve: Reso
             <dd className="note">
               {subject.updatedBy ? (
                 <>
-                  changed by {subject.updatedBy} · <When iso={subject.updatedAt} />
+                  changed by {subject.updatedBy} ·{' '}
+                  {/* A conflict records the device of its local side only; the entity keeps
+                      who changed it last, not from which device. */}
+                  <span title="The server keeps no device for its side of a conflict">
+                    device not recorded
+                  </span>{' '}
+                  · <When iso={subject.updatedAt} />
                 </>
               ) : (
                 'kept until resolved'
@@ -232,6 +239,16 @@ function ConflictCard({ conflict, resolve }: { conflict: Conflict; resolve: Reso
         ) : null}
       </article>
     </li>
+  );
+}
+
+/** A client id is long: the start tells devices apart, the whole id is in the tooltip. */
+function Device({ clientId }: { clientId: string | null | undefined }) {
+  if (!clientId) return <span>an unknown device</span>;
+  return (
+    <span className="device" title={`Client id ${clientId}`}>
+      device {clientId.length > 8 ? `${clientId.slice(0, 8)}…` : clientId}
+    </span>
   );
 }
 

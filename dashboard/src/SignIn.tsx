@@ -1,5 +1,5 @@
 import { type FormEvent, useId, useState } from 'react';
-import { tokenSubject } from './session.ts';
+import { tokenFromPasted } from './session.ts';
 
 /** Asks once for a token; it is kept in this browser until the user signs out. */
 export function SignIn({
@@ -16,9 +16,11 @@ export function SignIn({
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    const token = text.trim().replace(/^Bearer\s+/i, '');
-    if (!tokenSubject(token)) {
-      setError('That is not a token: paste the JWT itself (three parts separated by dots).');
+    const token = tokenFromPasted(text);
+    if (!token) {
+      setError(
+        'No token found: paste the line npm start prints, "Bearer <token>" or the token itself.',
+      );
       return;
     }
     onToken(token);
@@ -44,8 +46,9 @@ export function SignIn({
           onChange={(event) => setText(event.target.value)}
         />
         <p id={hintId} className="muted">
-          <code>npm start</code> prints one; <code>npm run token -- &lt;userId&gt;</code> makes
-          more. It stays in this browser only.
+          Paste the <code>{'{ "Authorization": "Bearer …" }'}</code> line <code>npm start</code>{' '}
+          prints, or a token from <code>npm run token -- &lt;userId&gt;</code>. It stays in this
+          browser only.
         </p>
         {error ? (
           <p role="alert" className="error">

@@ -1,6 +1,6 @@
 import { useEffect, useId } from 'react';
 import { useWorkspacesQuery } from '../../client/generated/hooks.ts';
-import type { SavedWorkspace } from './session.ts';
+import { graphqlUrl, type SavedWorkspace } from './session.ts';
 
 interface PickerProps {
   selected: SavedWorkspace | null;
@@ -31,9 +31,7 @@ export function WorkspacePicker({ selected, onSelect, onUnauthenticated }: Picke
       ? [selected, ...workspaces]
       : workspaces;
 
-  if (data && workspaces.length === 0) {
-    return <p className="muted">You are not a member of any workspace yet.</p>;
-  }
+  if (data && workspaces.length === 0) return <NoWorkspaceHint />;
   return (
     <div className="picker">
       <label htmlFor={id}>Workspace</label>
@@ -52,6 +50,35 @@ export function WorkspacePicker({ selected, onSelect, onUnauthenticated }: Picke
           </option>
         ))}
       </select>
+    </div>
+  );
+}
+
+/** The mutation a user with no workspace runs in GraphiQL; they become its admin. */
+export const createWorkspaceMutation = 'mutation { createWorkspace(name: "My team") { id name } }';
+
+/**
+ * The dashboard shows workspaces; it does not create them. Say exactly how: GraphiQL on this
+ * server, with the same token, then a reload.
+ */
+function NoWorkspaceHint() {
+  const graphiql = graphqlUrl();
+  return (
+    <div className="no-workspace" role="status">
+      <p>
+        <strong>You are not a member of any workspace yet.</strong> Create one: open{' '}
+        <a href={graphiql} target="_blank" rel="noreferrer">
+          GraphiQL
+        </a>
+        , put the same line you signed in with in its Headers tab (
+        <code>{'{ "Authorization": "Bearer …" }'}</code>), run
+      </p>
+      <pre>
+        <code>{createWorkspaceMutation}</code>
+      </pre>
+      <p>
+        then reload this page. You become the workspace&apos;s admin; add others with addMember.
+      </p>
     </div>
   );
 }

@@ -62,6 +62,34 @@ export function tokenSubject(token: string): string | null {
   }
 }
 
+/**
+ * The token in what a person pastes: the header line `npm start` prints
+ * (`{ "Authorization": "Bearer eyJ..." }`, with or without the braces), the header value
+ * (`Bearer eyJ...`) or the bare token. Null when no JWT with a user id is there.
+ */
+export function tokenFromPasted(text: string): string | null {
+  const headerValue = authorizationValue(text.trim()) ?? text.trim();
+  const token = unquote(headerValue.replace(/^Bearer\s+/i, '').trim());
+  return /^[\w-]+\.[\w-]+\.[\w-]*$/.test(token) && tokenSubject(token) ? token : null;
+}
+
+/** The value of an `Authorization` entry in a JSON object (the braces may be left out). */
+function authorizationValue(text: string): string | null {
+  if (!/^\{?\s*"authorization"\s*:/i.test(text)) return null;
+  try {
+    const headers = JSON.parse(text.startsWith('{') ? text : `{${text}}`) as unknown;
+    if (typeof headers !== 'object' || headers === null) return null;
+    const entry = Object.entries(headers).find(([name]) => name.toLowerCase() === 'authorization');
+    return typeof entry?.[1] === 'string' ? entry[1] : null;
+  } catch {
+    return null;
+  }
+}
+
+function unquote(text: string): string {
+  return /^(["'])(.*)\1$/.exec(text)?.[2] ?? text;
+}
+
 /** The GraphQL endpoint of the server that served this page. */
 export function graphqlUrl(): string {
   return new URL('/graphql', location.href).href;

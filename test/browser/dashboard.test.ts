@@ -162,6 +162,37 @@ async function goOnline(context: BrowserContext) {
   await context.setOffline(false);
 }
 
+/** Signs in as a person would after `npm start`: pasting the whole header line it prints. */
+async function signInWithHeaderLine(page: Page, userId: string) {
+  const headerLine = `  { "Authorization": "Bearer ${await server.token(userId)}" }`;
+  await page.getByLabel('Access token').fill(headerLine);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+it('tells a user with no workspace how to create one, and labels chart scales as scales', async () => {
+  const newcomer = `newcomer-${newId()}`;
+  const { page } = await openDashboard();
+  await signInWithHeaderLine(page, newcomer);
+  const hint = page.getByRole('status').filter({ hasText: 'not a member of any workspace' });
+  await hint.waitFor();
+  const mutation = await hint.locator('pre').textContent();
+  expect(mutation).toBe('mutation { createWorkspace(name: "My team") { id name } }');
+
+  // A corner number is the top of the axis, said so; the reading is the legend's.
+  const autoResolution = page.locator('figure.chart').filter({ hasText: 'Auto-resolution' });
+  expect(await autoResolution.locator('.chart-top').textContent()).toBe('scale 0–100%');
+  await mkdir(artifacts, { recursive: true });
+  await page.screenshot({ path: new URL('dashboard-no-workspace.png', artifacts).pathname });
+
+  // The hint works as written: the mutation, then a reload, and the workspace is there.
+  const created = expectNoErrors(
+    await server.graphql<{ createWorkspace: { id: string } }>(mutation ?? '', {}, { as: newcomer }),
+  );
+  await page.reload();
+  await pickWorkspace(page, created.createWorkspace.id);
+  expect(await hint.count()).toBe(0);
+});
+
 const card = (page: Page, title: string) =>
   page.getByRole('article').filter({ has: page.getByRole('heading', { name: title }) });
 
@@ -178,10 +209,9 @@ it('shows conflicts as they open and resolves them by click, by keyboard and in 
     'Charge forklift',
   ]);
 
-  // Signing in through the form: the token is pasted once and kept.
+  // Signing in through the form: the header line `npm start` prints, pasted once and kept.
   const { page } = await openDashboard();
-  await page.getByLabel('Access token').fill(await server.token('ada'));
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInWithHeaderLine(page, 'ada');
   await pickWorkspace(page, workspaceId);
   await page.getByLabel('Title of “Charge forklift”').waitFor();
   await liveSubscriptions(2);
@@ -193,7 +223,12 @@ it('shows conflicts as they open and resolves them by click, by keyboard and in 
   expect(await pallet.locator('.side-base .value').textContent()).toBe('30');
   expect(await pallet.locator('.side-local .value').textContent()).toBe('60');
   expect(await pallet.locator('.side-server .value').textContent()).toBe('45');
-  expect(await pallet.locator('.side-local .note').textContent()).toContain('by bob');
+  // Each side names its user and, where the server knows it, the device (client id).
+  const localNote = await pallet.locator('.side-local .note').textContent();
+  expect(localNote).toContain(`by bob on device ${bob.clientId.slice(0, 8)}`);
+  expect(await pallet.locator('.side-server .note').textContent()).toContain(
+    'changed by ada · device not recorded',
+  );
 
   await pallet.getByRole('button', { name: 'Keep server' }).click();
   await pallet.waitFor({ state: 'detached' });
