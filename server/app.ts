@@ -25,6 +25,11 @@ import { createSyncPubSub } from './pubsub.ts';
 import type { Context, Services } from './schema/context.ts';
 import { schema } from './schema/index.ts';
 import { useSecurity, withServiceUnavailable } from './security/index.ts';
+import {
+  createUserConnectionLimit,
+  type UserConnectionLimit,
+  useHttpStreamLimits,
+} from './transport/stream-limits.ts';
 import { attachWebSocketTransport, type WebSocketTransport } from './transport/websocket.ts';
 
 export interface App {
@@ -67,14 +72,16 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     const services: Services = { prisma: database.prisma, config, logger, pubsub, metrics };
     watchOpenConflicts(metrics, database.prisma);
     watchDatabasePool(metrics, () => database.poolStats());
-    const yoga = createYogaServer(services, metrics, database, auth.verifier);
+    // One cap for WebSockets and SSE subscriptions together.
+    const connectionLimit = createUserConnectionLimit(config.maxConnectionsPerUser);
+    const yoga = createYogaServer(services, metrics, database, auth.verifier, connectionLimit);
     const authInfo = { source: auth.source, secret: auth.secret };
     return {
       yoga,
       services,
       database,
       auth: authInfo,
-      ...lifecycle(yoga, services, metrics, database, auth.verifier),
+      ...lifecycle(yoga, services, metrics, database, { verifier: auth.verifier, connectionLimit }),
     };
   } catch (error) {
     await database.close();
@@ -87,6 +94,7 @@ function createYogaServer(
   metrics: Metrics,
   database: Database,
   verifier: TokenVerifier,
+  connectionLimit: UserConnectionLimit,
 ) {
   return createYoga<Record<string, never>, Context>({
     schema,
@@ -116,6 +124,7 @@ function createYogaServer(
       }),
       useDashboard(),
       ...useSecurity(services.config, services.logger),
+      useHttpStreamLimits({ connectionLimit, logger: services.logger }),
       // Last: it replaces the response and copies the headers the others set.
       useCompression(),
     ],
@@ -164,7 +173,7 @@ function lifecycle(
   services: Services,
   metrics: Metrics,
   database: Database,
-  verifier: TokenVerifier,
+  { verifier, connectionLimit }: { verifier: TokenVerifier; connectionLimit: UserConnectionLimit },
 ): Pick<App, 'start' | 'stop' | 'websocket'> {
   const { config, logger } = services;
   let server: Server | null = null;
@@ -184,7 +193,7 @@ function lifecycle(
             verifier,
             logger,
             maxSubscriptionsPerConnection: config.maxSubscriptionsPerConnection,
-            maxConnectionsPerUser: config.maxConnectionsPerUser,
+            connectionLimit,
           });
           websocket = transport;
           watchConnections(metrics, 'websocket', () => transport.stats().connections);

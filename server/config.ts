@@ -27,6 +27,7 @@ const environmentSchema = z.object({
   MAX_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
   MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).max(100_000).default(500),
   MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).max(100_000).default(50),
+  MEMBERSHIP_RECHECK_SECONDS: z.coerce.number().int().min(1).max(3_600).default(30),
   MIGRATE_ON_START: booleanFromEnv.default(true),
   // Hardening (server/security). Defaults suit a team server; production may tighten them.
   GRAPHIQL: booleanFromEnv.default(true),
@@ -60,8 +61,13 @@ export interface Config {
   maxBatch: number;
   /** Active subscriptions one WebSocket connection may hold. */
   maxSubscriptionsPerConnection: number;
-  /** WebSocket connections one user may hold on one instance. */
+  /** Live connections (WebSockets plus SSE streams) one user may hold on one instance. */
   maxConnectionsPerUser: number;
+  /**
+   * A live stream re-reads its subscriber's membership at least this often (and whenever it
+   * resyncs from the change log), so a removal whose notice was lost still ends it.
+   */
+  membershipRecheckSeconds: number;
   migrateOnStart: boolean;
   /** Serve GraphiQL on GET /graphql from a browser. */
   graphiql: boolean;
@@ -115,6 +121,7 @@ export function parseConfig(environment: Environment = process.env): Config {
     maxBatch: env.MAX_BATCH,
     maxSubscriptionsPerConnection: env.MAX_SUBSCRIPTIONS_PER_CONNECTION,
     maxConnectionsPerUser: env.MAX_CONNECTIONS_PER_USER,
+    membershipRecheckSeconds: env.MEMBERSHIP_RECHECK_SECONDS,
     migrateOnStart: env.MIGRATE_ON_START,
     graphiql: env.GRAPHIQL,
     introspection: env.INTROSPECTION,

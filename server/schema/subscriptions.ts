@@ -1,9 +1,10 @@
-import { Repeater } from '@graphql-yoga/subscription';
+import { DroppingBuffer, Repeater } from '@graphql-yoga/subscription';
 import type { Conflict } from '../db/generated/prisma/client.ts';
 import { forbidden } from '../errors.ts';
 import type { EntityChangedEvent, SyncPubSub } from '../pubsub.ts';
 import { decodeCursor, encodeCursor } from '../sync/cursor.ts';
 import { entityChangeStream, type LiveSignal } from '../sync/stream.ts';
+import type { Actor } from '../sync/types.ts';
 import { requireAccess } from '../sync/workspaces.ts';
 import { builder } from './builder.ts';
 import { ConflictObject } from './conflict.ts';
@@ -65,15 +66,44 @@ function settleResync(): Repeater<{ kind: 'resync' }> {
   });
 }
 
-function liveSignals(context: Context, workspaceId: string, userId: string): Repeater<LiveSignal> {
+/**
+ * A recheck every MEMBERSHIP_RECHECK_SECONDS: removal notices travel through pub/sub, which
+ * may lose them (Redis away while another instance removed the member), so a stream also
+ * asks the database, bounding how long a removed member can keep listening.
+ */
+function periodicRechecks(context: Context): Repeater<{ kind: 'recheck' }> {
+  const intervalMs = context.services.config.membershipRecheckSeconds * 1_000;
+  // One pending recheck is as good as many: a slow reader must not queue them up.
+  return new Repeater(async (push, stop) => {
+    const timer = setInterval(() => void push({ kind: 'recheck' }), intervalMs);
+    await stop;
+    clearInterval(timer);
+  }, new DroppingBuffer(1));
+}
+
+/** Throws FORBIDDEN once the user is no longer a member of the workspace. */
+function accessCheck(context: Context, actor: Actor, workspaceId: string) {
+  return async () => {
+    await requireAccess(context.services.prisma, actor, workspaceId, 'subscribe');
+  };
+}
+
+/** Resyncs, removal notices and periodic rechecks: what keeps a stream's access current. */
+function accessSignals(context: Context, workspaceId: string, userId: string) {
   const { pubsub } = context.services;
-  const changes = pubsub.subscribe('entityChanged', workspaceId);
-  const resyncs = pubsub.resyncSignals();
+  return [
+    signals(pubsub.resyncSignals(), () => ({ kind: 'resync' as const })),
+    revocations(pubsub, workspaceId, userId),
+    periodicRechecks(context),
+  ];
+}
+
+function liveSignals(context: Context, workspaceId: string, userId: string): Repeater<LiveSignal> {
+  const changes = context.services.pubsub.subscribe('entityChanged', workspaceId);
   return Repeater.merge([
     settleResync(),
     signals(changes, (event) => ({ kind: 'change' as const, event })),
-    signals(resyncs, () => ({ kind: 'resync' as const })),
-    revocations(pubsub, workspaceId, userId),
+    ...accessSignals(context, workspaceId, userId),
   ]);
 }
 
@@ -87,8 +117,9 @@ interface EntityChangedArgs {
 async function entityChanges(context: Context, args: EntityChangedArgs) {
   const actor = requireUser(context);
   const after = args.after ? decodeCursor(args.after) : null;
-  await requireAccess(context.services.prisma, actor, args.workspaceId, 'subscribe');
-  return streamEntityChanges(context, args, actor.userId, after);
+  const recheckAccess = accessCheck(context, actor, args.workspaceId);
+  await recheckAccess();
+  return streamEntityChanges(context, args, actor.userId, after, recheckAccess);
 }
 
 /**
@@ -113,35 +144,48 @@ function streamEntityChanges(
   args: EntityChangedArgs,
   userId: string,
   after: number | null,
+  recheckAccess: () => Promise<void>,
 ): Repeater<EntityChangedEvent> {
   const live = liveSignals(context, args.workspaceId, userId);
   const stream = entityChangeStream(
     context.services.prisma,
-    { workspaceId: args.workspaceId, after, types: args.types ?? null },
+    { workspaceId: args.workspaceId, after, types: args.types ?? null, recheckAccess },
     live[Symbol.asyncIterator](),
   );
   return endable(stream, live);
 }
 
+type ConflictSignal =
+  | { kind: 'conflict'; conflict: Conflict }
+  | { kind: 'resync' }
+  | { kind: 'revoked' }
+  | { kind: 'recheck' };
+
 async function conflictChanges(context: Context, workspaceId: string) {
   const actor = requireUser(context);
-  await requireAccess(context.services.prisma, actor, workspaceId, 'subscribe');
-  const { pubsub } = context.services;
-  const merged = Repeater.merge([
-    pubsub.subscribe('conflictChanged', workspaceId),
-    revocations(pubsub, workspaceId, actor.userId),
+  const recheckAccess = accessCheck(context, actor, workspaceId);
+  await recheckAccess();
+  const conflicts = context.services.pubsub.subscribe('conflictChanged', workspaceId);
+  const merged: Repeater<ConflictSignal> = Repeater.merge([
+    signals(conflicts, (conflict) => ({ kind: 'conflict' as const, conflict })),
+    ...accessSignals(context, workspaceId, actor.userId),
   ]);
-  return endable(untilRevoked<Conflict>(merged), merged);
+  return endable(whileMember(merged, recheckAccess), merged);
 }
 
-async function* untilRevoked<T extends object>(
-  items: AsyncIterable<T | { kind: 'revoked' }>,
-): AsyncGenerator<T> {
-  for await (const item of items) {
-    if ('kind' in item && item.kind === 'revoked') {
+/**
+ * conflictChanged has no replay, so a resync only re-reads the membership: the removal
+ * notice may have been among the events lost.
+ */
+async function* whileMember(
+  live: AsyncIterable<ConflictSignal>,
+  recheckAccess: () => Promise<void>,
+): AsyncGenerator<Conflict> {
+  for await (const signal of live) {
+    if (signal.kind === 'conflict') yield signal.conflict;
+    else if (signal.kind === 'revoked') {
       throw forbidden('You are no longer a member of this workspace');
-    }
-    yield item as T;
+    } else await recheckAccess();
   }
 }
 

@@ -11,13 +11,21 @@ export type LiveSignal =
   /** Events may have been lost (Redis reconnected): re-read the change log. */
   | { kind: 'resync' }
   /** The subscriber left the workspace: the stream ends with FORBIDDEN. */
-  | { kind: 'revoked' };
+  | { kind: 'revoked' }
+  /** Time to re-read the subscriber's membership (a removal notice may have been lost). */
+  | { kind: 'recheck' };
 
 export interface EntityStreamRequest {
   workspaceId: string;
   /** Sequence to continue after; null starts at the current end of the log. */
   after: number | null;
   types: readonly EntityType[] | null;
+  /**
+   * Re-reads the subscriber's membership and throws FORBIDDEN once it is gone. Called before
+   * every read of the change log after the start: events were lost, and a removal notice may
+   * have been among them.
+   */
+  recheckAccess: () => Promise<void>;
 }
 
 const REPLAY_PAGE = 500;
@@ -32,6 +40,10 @@ const REPLAY_PAGE = 500;
  * The live listener starts before the replay from `after`, so a change committing during
  * the replay is either read by the replay or arrives live; never neither, never twice.
  * Replayed events carry the entity as it was right after the change, exactly as live ones.
+ *
+ * Membership is re-read before each later catch-up and on every `recheck` signal: the
+ * `revoked` signal travels through pub/sub and can be lost like any event, and the change
+ * log records entity changes, not removals.
  */
 export async function* entityChangeStream(
   prisma: PrismaClient,
@@ -50,19 +62,28 @@ export async function* entityChangeStream(
     }
   }
 
+  async function* recheckThenCatchUp(until?: number): AsyncGenerator<EntityChangedEvent> {
+    await request.recheckAccess();
+    yield* catchUp(until);
+  }
+
   yield* catchUp();
   for (;;) {
     const { value: signal, done } = await pending;
     if (done) return;
     pending = live.next();
     if (signal.kind === 'revoked') throw forbidden('You are no longer a member of this workspace');
+    if (signal.kind === 'recheck') {
+      await request.recheckAccess();
+      continue;
+    }
     if (signal.kind === 'resync') {
-      yield* catchUp();
+      yield* recheckThenCatchUp();
       continue;
     }
     const { event } = signal;
     if (event.seq <= last) continue;
-    if (event.seq > last + 1) yield* catchUp(event.seq - 1);
+    if (event.seq > last + 1) yield* recheckThenCatchUp(event.seq - 1);
     if (event.seq !== last + 1) continue; // the catch-up already delivered it
     last = event.seq;
     if (wanted(event)) yield event;

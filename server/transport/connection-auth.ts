@@ -68,7 +68,7 @@ export function isExpired(expiresAt: number | null, now = Date.now()): boolean {
   return expiresAt !== null && expiresAt <= now;
 }
 
-function expiryOf(token: string): number | null {
+export function expiryOf(token: string): number | null {
   // The verifier has just checked the signature, so reading the claims unverified is safe.
   const { exp } = decodeJwt(token);
   return typeof exp === 'number' ? exp * 1000 : null;

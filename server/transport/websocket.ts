@@ -24,8 +24,9 @@
  *
  * - Limits. More than MAX_SUBSCRIPTIONS_PER_CONNECTION active subscriptions on a connection:
  *   the extra subscribe gets an error with code LIMIT_EXCEEDED. More than
- *   MAX_CONNECTIONS_PER_USER connections of one user on one instance: the new connection is
- *   closed with 4429 'Too many connections'.
+ *   MAX_CONNECTIONS_PER_USER live connections of one user on one instance, WebSockets and SSE
+ *   subscriptions together (stream-limits.ts): the new connection is closed with 4429
+ *   'Too many connections'.
  *
  * - Keep-alive. The server sends WebSocket ping frames (every 12 s by default), which
  *   browsers and ws answer by themselves; a socket that misses two in a row is terminated.
@@ -61,6 +62,7 @@ import {
   isExpired,
 } from './connection-auth.ts';
 import { createOperationRunner, formatError, formatResult } from './operations.ts';
+import { atTime, type UserConnectionLimit } from './stream-limits.ts';
 
 export interface WebSocketTransportOptions {
   /** The HTTP server Yoga listens on; only upgrades to /graphql are accepted. */
@@ -69,7 +71,8 @@ export interface WebSocketTransportOptions {
   verifier: TokenVerifier;
   logger: Logger;
   maxSubscriptionsPerConnection: number;
-  maxConnectionsPerUser: number;
+  /** Shared with the SSE subscriptions of the same instance (MAX_CONNECTIONS_PER_USER). */
+  connectionLimit: UserConnectionLimit;
   /** Interval of the server's ping frames (ms, default 12 000). */
   keepAliveMs?: number;
   /** How long a socket may stay open without sending connection_init (ms, default 5 000). */
@@ -106,17 +109,15 @@ const closeCodes = {
   internalError: CloseCode.InternalServerError,
 };
 
-// Node caps timer delays at 2^31 - 1 ms (about 24.8 days); longer ones fire at once, and
-// tokens often live 30 days. Longer expiries are reached in several steps.
-const maxTimerDelayMs = 2_147_483_647;
-
 interface Connection {
   id: string;
   socket: WebSocket;
   /** Set once connection_init carried a valid token and the connection was admitted. */
   user: AuthUser | null;
   expiresAt: number | null;
-  expiryTimer: NodeJS.Timeout | null;
+  cancelExpiry: (() => void) | null;
+  /** Gives back the user's connection slot taken at admission. */
+  releaseSlot: (() => void) | null;
   /** Counts re-authentications, so a slow one cannot override a later one. */
   refreshes: number;
   /** Ids of active subscription operations (queries and mutations are not counted). */
@@ -140,7 +141,6 @@ export function attachWebSocketTransport(options: WebSocketTransportOptions): We
   const connectionInitWaitTimeoutMs =
     options.connectionInitWaitTimeoutMs ?? transportDefaults.connectionInitWaitTimeoutMs;
   const connections = new Set<Connection>();
-  const connectionsByUser = new Map<string, number>();
   const operations = createOperationRunner(yoga, logger);
   let closing: Promise<void> | null = null;
 
@@ -251,15 +251,15 @@ export function attachWebSocketTransport(options: WebSocketTransportOptions): We
       return refuse(connection, closeCodes.forbidden, 'Token expired');
     }
     const { userId } = authentication.user;
-    const count = connectionsByUser.get(userId) ?? 0;
-    if (count >= options.maxConnectionsPerUser) {
+    const releaseSlot = options.connectionLimit.acquire(userId);
+    if (!releaseSlot) {
       logger.warn(
-        { userId, limit: options.maxConnectionsPerUser },
+        { userId, limit: options.connectionLimit.max },
         'WebSocket connection refused: too many connections for this user',
       );
       return refuse(connection, closeCodes.tooManyConnections, 'Too many connections');
     }
-    connectionsByUser.set(userId, count + 1);
+    connection.releaseSlot = releaseSlot;
     connection.user = authentication.user;
     scheduleExpiry(connection, authentication.expiresAt);
     logger.debug({ connectionId: connection.id, userId }, 'WebSocket connection admitted');
@@ -284,11 +284,8 @@ export function attachWebSocketTransport(options: WebSocketTransportOptions): We
   }
 
   function release(connection: Connection): void {
-    if (!connection.user) return;
-    const { userId } = connection.user;
-    const remaining = (connectionsByUser.get(userId) ?? 1) - 1;
-    if (remaining > 0) connectionsByUser.set(userId, remaining);
-    else connectionsByUser.delete(userId);
+    connection.releaseSlot?.();
+    connection.releaseSlot = null;
     connection.user = null;
   }
 
@@ -345,16 +342,7 @@ export function attachWebSocketTransport(options: WebSocketTransportOptions): We
     clearExpiry(connection);
     connection.expiresAt = expiresAt;
     if (expiresAt === null) return;
-    const delay = expiresAt - Date.now();
-    if (delay <= 0) {
-      expire(connection);
-      return;
-    }
-    connection.expiryTimer = setTimeout(
-      () => scheduleExpiry(connection, expiresAt),
-      Math.min(delay, maxTimerDelayMs),
-    );
-    connection.expiryTimer.unref();
+    connection.cancelExpiry = atTime(expiresAt, () => expire(connection));
   }
 
   function expire(connection: Connection): void {
@@ -363,8 +351,8 @@ export function attachWebSocketTransport(options: WebSocketTransportOptions): We
   }
 
   function clearExpiry(connection: Connection): void {
-    if (connection.expiryTimer) clearTimeout(connection.expiryTimer);
-    connection.expiryTimer = null;
+    connection.cancelExpiry?.();
+    connection.cancelExpiry = null;
   }
 
   async function prepareOperation(
@@ -466,7 +454,8 @@ function createConnection(socket: WebSocket): Connection {
     socket,
     user: null,
     expiresAt: null,
-    expiryTimer: null,
+    cancelExpiry: null,
+    releaseSlot: null,
     refreshes: 0,
     subscriptions: new Set(),
     missedPongs: 0,

@@ -11,6 +11,7 @@ import { createSecretVerifier, signToken } from '../../server/auth/jwt.ts';
 import { parseConfig } from '../../server/config.ts';
 import { createLogger } from '../../server/observability/logger.ts';
 import { createErrorMasker } from '../../server/observability/mask-errors.ts';
+import { createUserConnectionLimit } from '../../server/transport/stream-limits.ts';
 import {
   attachWebSocketTransport,
   type WebSocketTransport,
@@ -65,7 +66,7 @@ async function startWebSocketServer(
     verifier: createSecretVerifier(secret),
     logger: app.services.logger,
     maxSubscriptionsPerConnection: config.maxSubscriptionsPerConnection,
-    maxConnectionsPerUser: config.maxConnectionsPerUser,
+    connectionLimit: createUserConnectionLimit(config.maxConnectionsPerUser),
     ...overrides,
   });
   const port = await listen(server);
@@ -631,7 +632,7 @@ describe('WebSocket transport with a bare schema', () => {
       verifier: createSecretVerifier(secret),
       logger,
       maxSubscriptionsPerConnection: 10,
-      maxConnectionsPerUser: 10,
+      connectionLimit: createUserConnectionLimit(10),
     });
     const port = await listen(http);
     server = {
