@@ -24,7 +24,7 @@ import {
 import { createSyncPubSub } from './pubsub.ts';
 import type { Context, Services } from './schema/context.ts';
 import { schema } from './schema/index.ts';
-import { useSecurity, withServiceUnavailable } from './security/index.ts';
+import { boundedParserCache, useSecurity, withServiceUnavailable } from './security/index.ts';
 import {
   createUserConnectionLimit,
   type UserConnectionLimit,
@@ -108,10 +108,13 @@ function createYogaServer(
     },
     logging: createYogaLogger(services.logger),
     maskedErrors: {
-      maskError: withServiceUnavailable(createErrorMasker(services.logger), {
-        logger: services.logger,
-      }),
+      maskError: withServiceUnavailable(
+        createErrorMasker(services.logger, { suggestions: services.config.introspection }),
+        { logger: services.logger },
+      ),
     },
+    // Yoga's default holds 1,024 documents of any size: large ones are parsed, not kept.
+    parserAndValidationCache: boundedParserCache(),
     plugins: [
       useRequestId(),
       useHttpMetrics(metrics),

@@ -43,9 +43,13 @@ const environmentSchema = z.object({
   MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(1000).default(15),
   MAX_QUERY_ALIASES: z.coerce.number().int().min(0).max(100_000).default(30),
   MAX_QUERY_COST: z.coerce.number().int().min(1).default(5_000),
+  // Every client operation together is ~500 tokens; GraphiQL's introspection query ~200.
+  MAX_QUERY_TOKENS: z.coerce.number().int().min(100).max(1_000_000).default(2_000),
+  MAX_QUERY_OPERATIONS: z.coerce.number().int().min(1).max(10_000).default(20),
   RATE_LIMIT_USER_REQUESTS_PER_MINUTE: z.coerce.number().int().min(0).default(6_000),
   RATE_LIMIT_USER_CHANGES_PER_MINUTE: z.coerce.number().int().min(0).default(60_000),
   RATE_LIMIT_WORKSPACE_CHANGES_PER_MINUTE: z.coerce.number().int().min(0).default(120_000),
+  RATE_LIMIT_ANONYMOUS_REQUESTS_PER_MINUTE: z.coerce.number().int().min(0).default(120),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -81,10 +85,15 @@ export interface Config {
   maxQueryDepth: number;
   maxQueryAliases: number;
   maxQueryCost: number;
+  /** Parser limits, checked while reading a document (QUERY_TOO_COMPLEX past them). */
+  maxQueryTokens: number;
+  maxQueryOperations: number;
   /** Token buckets answered with RATE_LIMITED; 0 turns one off. Shared through Redis when set. */
   rateLimitUserRequestsPerMinute: number;
   rateLimitUserChangesPerMinute: number;
   rateLimitWorkspaceChangesPerMinute: number;
+  /** Requests without a token per client address, counted before their document is parsed. */
+  rateLimitAnonymousRequestsPerMinute: number;
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
 }
 
@@ -130,9 +139,12 @@ export function parseConfig(environment: Environment = process.env): Config {
     maxQueryDepth: env.MAX_QUERY_DEPTH,
     maxQueryAliases: env.MAX_QUERY_ALIASES,
     maxQueryCost: env.MAX_QUERY_COST,
+    maxQueryTokens: env.MAX_QUERY_TOKENS,
+    maxQueryOperations: env.MAX_QUERY_OPERATIONS,
     rateLimitUserRequestsPerMinute: env.RATE_LIMIT_USER_REQUESTS_PER_MINUTE,
     rateLimitUserChangesPerMinute: env.RATE_LIMIT_USER_CHANGES_PER_MINUTE,
     rateLimitWorkspaceChangesPerMinute: env.RATE_LIMIT_WORKSPACE_CHANGES_PER_MINUTE,
+    rateLimitAnonymousRequestsPerMinute: env.RATE_LIMIT_ANONYMOUS_REQUESTS_PER_MINUTE,
     logLevel: env.LOG_LEVEL,
   };
 }

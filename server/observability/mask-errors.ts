@@ -1,5 +1,6 @@
 import { GraphQLError, type GraphQLErrorOptions } from 'graphql';
 import { ErrorCode } from '../errors.ts';
+import { withoutSuggestion } from '../security/introspection.ts';
 import type { Logger } from './logger.ts';
 import { currentRequestId } from './request-id.ts';
 
@@ -28,10 +29,25 @@ function markHandled(error: unknown): void {
  * ignored on purpose: a development flag must not be the one thing between a database error
  * and a client.
  */
-export function createErrorMasker(logger: Logger): MaskError {
+export interface ErrorMaskerOptions {
+  /**
+   * Keep graphql-js's "Did you mean ...?" hints. Off with INTROSPECTION=false: variable
+   * coercion errors (an enum value, an input field) name the schema's types as validation
+   * errors do, and every transport's execution errors pass through here.
+   */
+  suggestions?: boolean;
+}
+
+export function createErrorMasker(logger: Logger, options: ErrorMaskerOptions = {}): MaskError {
+  const { suggestions = true } = options;
   return (error, message) => {
-    if (isExpectedError(error)) return withCode(error);
-    return maskUnexpected(logger, error, message);
+    if (!isExpectedError(error)) return maskUnexpected(logger, error, message);
+    const expected = withCode(error);
+    if (suggestions) return expected;
+    const stripped = withoutSuggestion(expected);
+    // A replaced error is one Yoga would log; a client's typo is not worth a log line.
+    if (stripped !== error) markHandled(error);
+    return stripped;
   };
 }
 

@@ -22,21 +22,26 @@ export function useRequestErrorStatus(): Plugin {
 }
 
 function asRequestError(error: GraphQLError): GraphQLError {
-  const code = (error as GraphQLError).extensions?.code;
-  if (ourCodes.has(code)) return error;
-  const graphQLError = error as GraphQLError;
+  const code = error.extensions?.code;
   // Keep a more precise 4xx Yoga chose (405 with its Allow header for a mutation over GET).
-  const http = graphQLError.extensions?.http as
-    | { status?: number; headers?: Record<string, string> }
+  const http = error.extensions?.http as
+    | { status?: number; headers?: Record<string, string>; spec?: boolean }
     | undefined;
+  // Yoga marks every parse error `spec` (HTTP 200 for application/json clients), ours too
+  // (QUERY_TOO_COMPLEX from the parser limits).
+  if (ourCodes.has(code) && !http?.spec) return error;
   const status = http?.status && http.status >= 400 && http.status < 500 ? http.status : 400;
   return new GraphQLError(error.message, {
-    ...(graphQLError.nodes ? { nodes: graphQLError.nodes } : {}),
-    ...(graphQLError.source ? { source: graphQLError.source } : {}),
-    ...(graphQLError.positions ? { positions: graphQLError.positions } : {}),
+    ...(error.nodes ? { nodes: error.nodes } : {}),
+    ...(error.source ? { source: error.source } : {}),
+    ...(error.positions ? { positions: error.positions } : {}),
     extensions: {
-      code: ErrorCode.BAD_USER_INPUT,
-      ...(typeof code === 'string' ? { reason: code } : {}),
+      ...(ourCodes.has(code)
+        ? error.extensions
+        : {
+            code: ErrorCode.BAD_USER_INPUT,
+            ...(typeof code === 'string' ? { reason: code } : {}),
+          }),
       http: { status, ...(http?.headers ? { headers: http.headers } : {}) },
     },
   });

@@ -5,6 +5,7 @@ import type { Context } from '../schema/context.ts';
 import { useBodyLimit } from './body-limit.ts';
 import { useCsrfPrevention } from './csrf.ts';
 import { useIntrospectionControl } from './introspection.ts';
+import { useParseLimits } from './parse-limits.ts';
 import { useQueryLimits } from './query-limits.ts';
 import { useRateLimits } from './rate-limit.ts';
 import {
@@ -13,6 +14,7 @@ import {
   createRedisBucketStore,
 } from './token-bucket.ts';
 
+export { boundedParserCache } from './document-cache.ts';
 export { isTransientDatabaseError, withServiceUnavailable } from './unavailable.ts';
 
 export interface SecurityOptions {
@@ -38,6 +40,13 @@ export function useSecurity(
   return [
     useBodyLimit({ maxBytes: config.maxBodyBytes }),
     useCsrfPrevention({ enabled: config.csrfPrevention }),
+    useParseLimits({
+      maxTokens: config.maxQueryTokens,
+      maxOperations: config.maxQueryOperations,
+      // Literal values and list types nest inside fields; the cap keeps the parser's
+      // recursion well inside Node's stack whatever MAX_QUERY_DEPTH says.
+      maxNesting: Math.min(2 * config.maxQueryDepth, 1_000),
+    }),
     useQueryLimits({
       maxDepth: config.maxQueryDepth,
       maxAliases: config.maxQueryAliases,
@@ -51,6 +60,7 @@ export function useSecurity(
         userRequestsPerMinute: config.rateLimitUserRequestsPerMinute,
         userChangesPerMinute: config.rateLimitUserChangesPerMinute,
         workspaceChangesPerMinute: config.rateLimitWorkspaceChangesPerMinute,
+        anonymousRequestsPerMinute: config.rateLimitAnonymousRequestsPerMinute,
       },
     }),
   ] as Plugin<Context>[];

@@ -22,14 +22,16 @@ export function useIntrospectionControl(options: { enabled: boolean }): Plugin {
   };
 }
 
-function withoutSuggestion(error: Error): Error {
+/** The error without graphql-js's trailing "Did you mean ...?" (itself when it has none). */
+export function withoutSuggestion<E extends Error>(error: E): E {
   if (!isGraphQLError(error) || !suggestion.test(error.message)) return error;
   return new GraphQLError(error.message.replace(suggestion, ''), {
     ...(error.nodes ? { nodes: error.nodes } : {}),
     ...(error.source ? { source: error.source } : {}),
     ...(error.positions ? { positions: error.positions } : {}),
+    ...(error.path ? { path: error.path } : {}),
     extensions: error.extensions,
-  });
+  }) as Error as E;
 }
 
 // `instanceof` fails when graphql's CommonJS and ESM builds are both loaded; the tag does not.

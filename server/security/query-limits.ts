@@ -27,8 +27,9 @@ interface Measure {
 
 const none: Measure = { depth: 0, aliases: 0, cost: 0 };
 
-// Introspection is bounded by the schema's size and GraphiQL's own query nests type
-// references ten levels deep; INTROSPECTION=false is the switch for it, not these limits.
+// GraphiQL's introspection query nests type references ten levels deep, so introspection
+// does not count toward the depth limit (graphql-js's MaxIntrospectionDepthRule bounds its
+// nested lists). Its fields and aliases do count: aliases repeat a subtree at will.
 const introspectionRoots = new Set(['__schema', '__type']);
 
 /**
@@ -61,13 +62,11 @@ export function queryLimitsRule(limits: QueryLimits) {
       for (const selection of selectionSet.selections) {
         let inner: Measure;
         if (selection.kind === Kind.FIELD) {
-          const counted = !introspectionRoots.has(selection.name.value);
-          const child =
-            selection.selectionSet && counted ? measureSelections(selection.selectionSet) : none;
+          const child = selection.selectionSet ? measureSelections(selection.selectionSet) : none;
           inner = {
-            depth: counted ? child.depth + 1 : 0,
+            depth: introspectionRoots.has(selection.name.value) ? 0 : child.depth + 1,
             aliases: child.aliases + (selection.alias ? 1 : 0),
-            cost: child.cost + (counted ? 1 : 0),
+            cost: child.cost + 1,
           };
         } else if (selection.kind === Kind.INLINE_FRAGMENT) {
           inner = measureSelections(selection.selectionSet);

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import {
   type DocumentNode,
   getOperationAST,
@@ -20,6 +21,8 @@ export interface RateLimits {
   userChangesPerMinute: number;
   /** Changes pushed into one workspace per minute, by all its members together. */
   workspaceChangesPerMinute: number;
+  /** HTTP requests without a token per client address per minute. */
+  anonymousRequestsPerMinute: number;
 }
 
 export interface RateLimitOptions {
@@ -38,10 +41,12 @@ interface Demand {
 }
 
 /**
- * Token-bucket rate limits and push quotas. Checked when an operation is about to execute
- * (after validation, so a malformed request costs nothing but also gets no free pass through
- * execution), for authenticated users only: anonymous requests can do nothing but fail.
- * A refusal is RATE_LIMITED with `extensions.retryAfterMs` and, over HTTP, status 429 and a
+ * Token-bucket rate limits and push quotas. A user's are checked when an operation is about
+ * to execute (after validation, so a malformed request costs nothing but also gets no free
+ * pass through execution). A request without a token is counted by client address before its
+ * document is parsed: parsing and validating are all it can cost, and it could cost them
+ * with no account at all. (Behind a proxy the address is the proxy's.) A refusal is
+ * RATE_LIMITED with `extensions.retryAfterMs` and, over HTTP, status 429 and a
  * Retry-After header.
  */
 export function useRateLimits(options: RateLimitOptions): Plugin<Context> {
@@ -65,6 +70,14 @@ export function useRateLimits(options: RateLimitOptions): Plugin<Context> {
   }
 
   return {
+    async onParams({ request, context, setResult }) {
+      const capacity = limits.anonymousRequestsPerMinute;
+      // A request with a token, even one that fails verification later, is not anonymous.
+      if (capacity === 0 || request.headers.get('authorization')?.trim()) return;
+      const key = `address:${clientAddress(context) ?? 'unknown'}:requests`;
+      const result = await store.take([{ key, capacity, windowMs, cost: 1 }]);
+      if (!result.allowed) setResult({ errors: [rateLimited(result.retryAfterMs)] });
+    },
     async onExecute({ args, setResultAndStopExecution }) {
       const error = await check(
         args.contextValue,
@@ -87,6 +100,12 @@ export function useRateLimits(options: RateLimitOptions): Plugin<Context> {
       await store.close();
     },
   };
+}
+
+/** The TCP peer of an HTTP request, from the Node server context Yoga is given. */
+function clientAddress(serverContext: unknown): string | undefined {
+  const { req } = serverContext as { req?: IncomingMessage };
+  return req?.socket?.remoteAddress;
 }
 
 async function bucketTakes(

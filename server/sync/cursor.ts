@@ -7,6 +7,8 @@ import { badUserInput } from '../errors.ts';
  */
 const CURSOR_PREFIX = 'c1:';
 const MAX_CURSOR_LENGTH = 64;
+/** Sequence numbers are 32-bit integer columns: no cursor the server hands out is larger. */
+const MAX_SEQ = 2_147_483_647;
 
 export function encodeCursor(seq: number): string {
   return Buffer.from(`${CURSOR_PREFIX}${seq}`, 'utf8').toString('base64url');
@@ -28,7 +30,7 @@ function parseCursor(cursor: string): number | null {
   const digits = decoded.slice(CURSOR_PREFIX.length);
   if (!/^(0|[1-9]\d{0,14})$/.test(digits)) return null;
   const seq = Number(digits);
-  return Number.isSafeInteger(seq) ? seq : null;
+  return seq <= MAX_SEQ ? seq : null;
 }
 
 export function isValidCursor(cursor: string): boolean {

@@ -77,11 +77,7 @@ export async function addMember(
   role: Role,
 ): Promise<Member> {
   await requireAccess(prisma, actor, workspaceId, 'manageMembers');
-  if (!isValidUserId(userId)) {
-    throw badUserInput('userId must be 1 to 128 characters without control characters', {
-      field: 'userId',
-    });
-  }
+  requireValidUserId(userId);
   return prisma.$transaction(async (tx) => {
     await lockWorkspace(tx, workspaceId);
     if (role !== 'ADMIN') await assertAnotherAdminRemains(tx, workspaceId, userId);
@@ -101,12 +97,22 @@ export async function removeMember(
   userId: string,
 ): Promise<boolean> {
   await requireAccess(prisma, actor, workspaceId, 'manageMembers');
+  // PostgreSQL refuses NUL in text: checked here, it is the client's mistake, not a 500.
+  requireValidUserId(userId);
   return prisma.$transaction(async (tx) => {
     await lockWorkspace(tx, workspaceId);
     await assertAnotherAdminRemains(tx, workspaceId, userId);
     const { count } = await tx.member.deleteMany({ where: { workspaceId, userId } });
     return count > 0;
   });
+}
+
+function requireValidUserId(userId: string): void {
+  if (!isValidUserId(userId)) {
+    throw badUserInput('userId must be 1 to 128 characters without control characters', {
+      field: 'userId',
+    });
+  }
 }
 
 // Membership changes take the same lock as pushes so two admins demoting each other at
