@@ -30,7 +30,7 @@ import {
   lowerCamel,
   patchInputName,
 } from './naming.ts';
-import { directivesSchema, parseModel } from './parse.ts';
+import { declareAnEntity, directivesSchema, parseModel } from './parse.ts';
 import { locationOf, ModelError, ProblemList } from './problems.ts';
 
 export interface ReadModelOptions {
@@ -86,10 +86,7 @@ function describeDocument(
     if (entity) entities.push(entity);
   }
   if (objects.length === 0) {
-    problems.at(
-      document,
-      'The model declares no entity: add one, e.g. `type Note @entity { body: String! }`.',
-    );
+    problems.at(document, `The model declares no entity: ${declareAnEntity}`);
   }
   checkDerivedNames(entities, enums, problems);
   return { path, entities, enums };
@@ -289,21 +286,27 @@ function checkDerivedNames(
   for (const name of platformTypeNames) typeNames.set(name, `the platform's type "${name}"`);
   for (const item of [...enums, ...entities]) typeNames.set(item.name, `the type "${item.name}"`);
   const claims: Array<[keyof EntityDescription, Map<string, string>]> = [
-    ['plural', new Map(clientReservedNames.map((name) => [name, 'a member of the sync client']))],
     ['queryField', new Map(platformQueryFields.map((name) => [name, 'a platform query']))],
     ['entityType', new Map()],
     ['patchInput', typeNames],
     ['changeInput', typeNames],
+    ['plural', new Map(clientReservedNames.map((name) => [name, 'a member of the sync client']))],
   ];
   for (const entity of entities) {
-    for (const [key, taken] of claims) {
+    // One problem per entity (ABC and Abc share EntityType value, query field and plural),
+    // type-level names first: renaming the type fixes the plural too.
+    const collision = claims.find(([key, taken]) => taken.has(String(entity[key])));
+    if (collision) {
+      const [key, taken] = collision;
       const value = String(entity[key]);
-      const takenBy = taken.get(value);
-      if (takenBy) {
-        problems.atLocation(entity.location, derivedNameMessage(entity, key, value, takenBy));
-      } else {
-        taken.set(value, `the ${describeKey(key)} of "${entity.name}"`);
-      }
+      problems.atLocation(
+        entity.location,
+        derivedNameMessage(entity, key, value, taken.get(value) ?? ''),
+      );
+      continue;
+    }
+    for (const [key, taken] of claims) {
+      taken.set(String(entity[key]), `the ${describeKey(key)} of "${entity.name}"`);
     }
   }
 }
@@ -327,10 +330,11 @@ function derivedNameMessage(
   value: string,
   takenBy: string,
 ): string {
+  const byPlatform = !takenBy.includes(' of "');
   const fix =
     key === 'plural'
-      ? `give one a different plural with @entity(plural: "...")`
-      : 'rename one of the types';
+      ? `give ${byPlatform ? 'it' : 'one'} a different plural with @entity(plural: "...")`
+      : `rename ${byPlatform ? 'the type' : 'one of the types'}`;
   return `Entity "${entity.name}": its ${describeKey(key)} "${value}" collides with ${takenBy}: ${fix}.`;
 }
 

@@ -578,7 +578,7 @@ function coerceDefault(
   if (!valid) {
     context.problems.at(
       valueNode,
-      `${written} is not a ${typeText(node)}: write e.g. @default(value: ${exampleValue(shape)}).`,
+      `${written} is not of type ${typeText(node)}: write e.g. @default(value: ${exampleValue(shape)}).`,
     );
     return undefined;
   }

@@ -6,14 +6,20 @@
 
 import {
   buildSchema,
+  type ConstDirectiveNode,
   type DefinitionNode,
+  DirectiveLocation,
   type DocumentNode,
   extendSchema,
   type GraphQLError,
   type GraphQLSchema,
+  isNonNullType,
   Kind,
+  type NamedTypeNode,
   parse,
   Source,
+  type TypeNode,
+  visit,
 } from 'graphql';
 import { validateSDL } from 'graphql/validation/validate.js';
 import { modelDirectiveNames, modelDirectivesSdl, modelScalars } from './directives.ts';
@@ -28,10 +34,17 @@ export interface ParsedModel {
   schema: GraphQLSchema | null;
 }
 
+export const declareAnEntity =
+  'declare at least one entity, e.g. `type Note @entity { body: String! }`.';
+
 const scalarList = modelScalars.join(', ');
 const directiveList = modelDirectiveNames.map((name) => `@${name}`).join(', ');
 
 export function parseModel(text: string, path: string, problems: ProblemList): ParsedModel | null {
+  if (/^(\s|#[^\n]*)*$/.test(text)) {
+    problems.atLocation({ line: 1, column: 1 }, `The model is empty: ${declareAnEntity}`);
+    return null;
+  }
   let document: DocumentNode;
   try {
     document = parse(new Source(text, path));
@@ -45,13 +58,77 @@ export function parseModel(text: string, path: string, problems: ProblemList): P
     return refusal === null;
   });
   const modelDocument: DocumentNode = { ...document, definitions: modelDefinitions };
-  const before = problems.size;
-  for (const error of validateSDL(modelDocument, directivesSchema)) {
-    problems.fromGraphQLError(error, null, hintFor(error));
-  }
-  if (problems.size > before) return { document: modelDocument, schema: null };
-  const schema = extendSchema(directivesSchema, modelDocument, { assumeValidSDL: true });
-  return { document: modelDocument, schema };
+  const errors = validateSDL(modelDocument, directivesSchema);
+  for (const error of errors) problems.fromGraphQLError(error, null, hintFor(error));
+  if (!errors.every(isRepairable)) return { document: modelDocument, schema: null };
+  const checkedDocument = errors.length ? withoutReportedMistakes(modelDocument) : modelDocument;
+  const schema = extendSchema(directivesSchema, checkedDocument, { assumeValidSDL: true });
+  return { document: checkedDocument, schema };
+}
+
+/**
+ * Mistakes in names and directive use are reported and then set aside, so the model's rules
+ * still run and one check reports them all. Duplicate definitions are not: which one is meant?
+ */
+const isRepairable = (error: GraphQLError): boolean =>
+  /^Unknown (type|directive|argument) |may not be used on|is required, but it was not provided|can only be used once/.test(
+    error.message,
+  );
+
+/**
+ * The document with each field of an unknown type turned into a plain JSON field (its
+ * directives dropped, as they were written for another type) and each directive that is
+ * unknown, misplaced, repeated or missing an argument removed: problems already reported are
+ * not reported again in other words.
+ */
+function withoutReportedMistakes(document: DocumentNode): DocumentNode {
+  const declared = new Set(
+    document.definitions.flatMap((node) => ('name' in node && node.name ? [node.name.value] : [])),
+  );
+  const isKnownType = (name: string) =>
+    declared.has(name) ||
+    (modelScalars as readonly string[]).includes(name) ||
+    directivesSchema.getType(name) !== undefined;
+  return visit(document, {
+    [Kind.OBJECT_TYPE_DEFINITION]: (node) => withUsableDirectives(node, DirectiveLocation.OBJECT),
+    [Kind.ENUM_TYPE_DEFINITION]: (node) => withUsableDirectives(node, DirectiveLocation.ENUM),
+    [Kind.ENUM_VALUE_DEFINITION]: (node) =>
+      withUsableDirectives(node, DirectiveLocation.ENUM_VALUE),
+    [Kind.FIELD_DEFINITION](node) {
+      if (isKnownType(namedTypeOf(node.type).name.value)) {
+        return withUsableDirectives(node, DirectiveLocation.FIELD_DEFINITION);
+      }
+      const json: NamedTypeNode = {
+        kind: Kind.NAMED_TYPE,
+        name: { kind: Kind.NAME, value: 'JSON' },
+      };
+      return { ...node, type: json, directives: [] };
+    },
+  });
+}
+
+function withUsableDirectives<Node extends { readonly directives?: readonly ConstDirectiveNode[] }>(
+  node: Node,
+  location: DirectiveLocation,
+): Node {
+  const seen = new Set<string>();
+  const directives = (node.directives ?? []).filter((directive) => {
+    const usable = !seen.has(directive.name.value) && isUsable(directive, location);
+    seen.add(directive.name.value);
+    return usable;
+  });
+  return { ...node, directives };
+}
+
+function isUsable(directive: ConstDirectiveNode, location: DirectiveLocation): boolean {
+  const definition = directivesSchema.getDirective(directive.name.value);
+  if (!definition?.locations.includes(location)) return false;
+  const written = new Set(directive.arguments?.map((arg) => arg.name.value));
+  return definition.args.every((arg) => !isNonNullType(arg.type) || written.has(arg.name));
+}
+
+function namedTypeOf(type: TypeNode): NamedTypeNode {
+  return type.kind === Kind.NAMED_TYPE ? type : namedTypeOf(type.type);
 }
 
 /** A model holds only entity types and enums; anything else gets a sentence saying so. */
