@@ -97,6 +97,12 @@ const isMarkedEntity = (node: ObjectTypeDefinitionNode): boolean =>
 
 function describeEnum(node: EnumTypeDefinitionNode, problems: ProblemList): EnumDescription {
   checkTypeName(node, 'Enum', problems);
+  if (!node.values?.length) {
+    problems.at(
+      node.name,
+      `Enum "${node.name.value}" has no values: list them, e.g. \`enum ${node.name.value} { LOW HIGH }\`.`,
+    );
+  }
   return {
     name: node.name.value,
     description: node.description?.value ?? null,

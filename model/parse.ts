@@ -62,8 +62,25 @@ export function parseModel(text: string, path: string, problems: ProblemList): P
   for (const error of errors) problems.fromGraphQLError(error, null, hintFor(error));
   if (!errors.every(isRepairable)) return { document: modelDocument, schema: null };
   const checkedDocument = errors.length ? withoutReportedMistakes(modelDocument) : modelDocument;
-  const schema = extendSchema(directivesSchema, checkedDocument, { assumeValidSDL: true });
-  return { document: checkedDocument, schema };
+  return { document: checkedDocument, schema: buildModelSchema(checkedDocument, problems) };
+}
+
+/**
+ * The schema the rules walk. `implements` is left out: entities implement SyncRecord by
+ * themselves, and describe.ts reports any interface written. Should graphql-js still refuse
+ * the document, that is a problem of the model too, not a crash.
+ */
+function buildModelSchema(document: DocumentNode, problems: ProblemList): GraphQLSchema | null {
+  const withoutInterfaces = visit(document, {
+    [Kind.OBJECT_TYPE_DEFINITION]: (node) => ({ ...node, interfaces: [] }),
+  });
+  try {
+    return extendSchema(directivesSchema, withoutInterfaces, { assumeValidSDL: true });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    problems.at(document, `The model could not be read: ${message}`);
+    return null;
+  }
 }
 
 /**

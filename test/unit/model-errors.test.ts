@@ -237,6 +237,18 @@ const cases: Case[] = [
     message: /Custom scalar "Money" is not supported: use one of String/,
   },
   {
+    kind: 'an entity implementing an interface',
+    model: `${withFields()}\ntype Thing implements Item @entity { size: Int }`,
+    at: 'Item @entity { size',
+    message: /Entity "Thing" implements SyncRecord by itself: remove `implements Item`/,
+  },
+  {
+    kind: 'an enum without values',
+    model: `${withFields()}\nenum Mood`,
+    at: 'Mood',
+    message: /Enum "Mood" has no values: list them/,
+  },
+  {
     kind: 'a syntax error',
     model: withFields('size Int'),
     at: 'Int',
