@@ -1,4 +1,4 @@
-import { type ASTNode, GraphQLError, getLocation } from 'graphql';
+import { type ASTNode, type GraphQLError, getLocation } from 'graphql';
 import type { ModelProblem, SourceLocation } from './description.ts';
 
 /** Thrown by describeModel: every problem of the model, not only the first. */
@@ -29,6 +29,14 @@ export function locationOf(node: ASTNode | undefined | null): SourceLocation {
   return { line, column };
 }
 
+/**
+ * Recognised by shape, not by class: a bundler may load graphql's ESM build for `graphql` and
+ * its CommonJS build for the deep validateSDL import, and then their GraphQLError classes differ.
+ */
+function isGraphQLError(error: unknown): error is GraphQLError {
+  return error instanceof Error && error.name === 'GraphQLError' && 'locations' in error;
+}
+
 /** Collects problems in the order they are found; sorted by position when read. */
 export class ProblemList {
   private readonly found: ModelProblem[] = [];
@@ -44,7 +52,7 @@ export class ProblemList {
   }
 
   fromGraphQLError(error: unknown, fallback: ASTNode | undefined | null, hint = ''): void {
-    if (!(error instanceof GraphQLError)) throw error;
+    if (!isGraphQLError(error)) throw error;
     const location = error.locations?.[0] ?? locationOf(error.nodes?.[0] ?? fallback);
     const message = hint ? `${error.message} ${hint}` : error.message;
     this.found.push({ path: this.path, line: location.line, column: location.column, message });
