@@ -1,0 +1,25 @@
+/** Reading a model from disk (Node only; the rest of model/ runs in browsers too). */
+
+import { readFileSync } from 'node:fs';
+import { isAbsolute, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { checkModel, describeModel, type ModelCheck } from './describe.ts';
+import type { ModelDescription } from './description.ts';
+
+/** The repository's model.graphql, whatever the working directory. */
+export const defaultModelPath = fileURLToPath(new URL('../model.graphql', import.meta.url));
+
+/** Problems name a file under the working directory relatively, as editors and CI logs expect. */
+function displayPath(path: string): string {
+  const fromHere = relative(process.cwd(), path);
+  return fromHere && !fromHere.startsWith('..') && !isAbsolute(fromHere) ? fromHere : path;
+}
+
+export function checkModelFile(path: string = defaultModelPath): ModelCheck {
+  return checkModel(readFileSync(path, 'utf8'), { path: displayPath(path) });
+}
+
+/** Throws ModelError listing every problem. */
+export function loadModel(path: string = defaultModelPath): ModelDescription {
+  return describeModel(readFileSync(path, 'utf8'), { path: displayPath(path) });
+}
