@@ -1,5 +1,5 @@
 /**
- * Reads model.graphql into one typed, deeply frozen description (DESIGN.md section 8). The
+ * Reads model.graphql into one typed, deeply frozen description (docs/model.md, Writing a model). The
  * graphql-js stage (parse.ts) validates the SDL against the declared directives; the rules
  * here and in field.ts check what SDL cannot say, and every problem found is reported, each
  * with its line and column and what to write instead.

@@ -1,6 +1,6 @@
 /**
  * The vocabulary of model.graphql: the scalars a field may use and the directives that say how
- * it is stored, checked and merged (DESIGN.md section 8). A model is validated against this
+ * it is stored, checked and merged (docs/model.md, Directives). A model is validated against this
  * SDL by graphql-js, so unknown directives, misplaced ones and missing arguments are reported
  * by graphql-js itself; model/rules.ts checks what SDL cannot express.
  */
@@ -62,7 +62,7 @@ export const modelScalars = [
 export type ModelScalar = (typeof modelScalars)[number];
 
 /**
- * Columns and GraphQL fields every synced row carries (section 3) or that Prisma uses for the
+ * Columns and GraphQL fields every synced row carries (docs/protocol.md, Entity metadata and versions) or that Prisma uses for the
  * workspace relation: a model field of the same name would shadow them.
  */
 export const syncFieldNames = [

@@ -1,5 +1,5 @@
 /**
- * The rules of one model field (DESIGN.md section 8): its type, its strategy directive, its
+ * The rules of one model field (docs/model.md, Writing a model): its type, its strategy directive, its
  * constraint directives and its default. Each problem names the directive or type at fault and
  * says what to write instead.
  */

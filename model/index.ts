@@ -1,5 +1,5 @@
 /**
- * The model module (DESIGN.md section 8): reads model.graphql into one typed description that
+ * The model module (docs/model.md, Writing a model): reads model.graphql into one typed description that
  * server, client and dashboard read. Imports only graphql; nothing here touches files, so the
  * browser client can import it too (model/load.ts reads files, for Node).
  */

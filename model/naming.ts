@@ -1,5 +1,5 @@
 /**
- * The names the API derives from an entity type's name (DESIGN.md section 8), e.g. for
+ * The names the API derives from an entity type's name (docs/model.md, Names derived from a type), e.g. for
  * `WorkOrder`: query field and ChangeInput key `workOrder`, EntityType value `WORK_ORDER`,
  * client accessor `workOrders`. One function per rule so server, client and generator agree.
  */

@@ -1,5 +1,5 @@
 /**
- * The merge strategies (DESIGN.md section 3), one registry entry each: the directive that
+ * The merge strategies (docs/protocol.md, Merge strategies), one registry entry each: the directive that
  * selects it, the field types it accepts and how its patch fields are named. The model reader
  * uses the entries to check fields and to derive patch inputs.
  *

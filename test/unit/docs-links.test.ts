@@ -151,6 +151,7 @@ describe('documentation links', () => {
         'docs/protocol.md',
         'docs/client.md',
         'docs/operations.md',
+        'docs/model.md',
         'docs/dashboard/README.md',
       ]),
     );

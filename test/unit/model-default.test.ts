@@ -1,5 +1,5 @@
 /**
- * The default model.graphql must describe today's API exactly (DESIGN.md section 8): the names
+ * The default model.graphql must describe today's API exactly (docs/model.md, Writing a model): the names
  * in the committed schema.graphql, the engine's entity descriptors and every limit of
  * server/sync/validation.ts. The server is imported here only to compare against.
  */

@@ -1,6 +1,6 @@
 /**
  * Each kind of mistake in a model is reported with the file, the line and column of what is at
- * fault, and a message that says what to write instead (DESIGN.md section 8).
+ * fault, and a message that says what to write instead (docs/model.md, Writing a model).
  */
 
 import { describe, expect, it } from 'vitest';
