@@ -85,8 +85,8 @@ export async function pushChanges(
   }, TRANSACTION_OPTIONS);
 }
 
+/** A change this user already applied from this client in this workspace. */
 interface AppliedRecord {
-  workspaceId: string;
   entityType: EntityType;
   entityId: string;
 }
@@ -152,7 +152,13 @@ class Batch {
       await this.writer.load(type, ids[type]);
 
     const mutationIds = [...new Set(valid.map((change) => change.mutationId))];
-    const records = await selectAppliedMutations(tx, this.clientId, mutationIds);
+    // Scoped to the pushing user: another user's ids are neither seen nor blocked by theirs.
+    const scope = {
+      workspaceId: this.writer.workspaceId,
+      userId: this.actor.userId,
+      clientId: this.clientId,
+    };
+    const records = await selectAppliedMutations(tx, scope, mutationIds);
     for (const { mutationId, ...record } of records) this.applied.set(mutationId, record);
 
     if (assignees.size > 0) {
@@ -206,10 +212,7 @@ class Batch {
   }
 
   private duplicate(change: ChangeRequest, previous: AppliedRecord): Outcome {
-    const sameChange =
-      previous.workspaceId === this.writer.workspaceId &&
-      previous.entityType === change.entityType &&
-      previous.entityId === change.id;
+    const sameChange = previous.entityType === change.entityType && previous.entityId === change.id;
     if (!sameChange) {
       return rejected(
         ErrorCode.VALIDATION,
@@ -223,12 +226,7 @@ class Batch {
   }
 
   private remember(change: ChangeRequest): void {
-    const record = {
-      workspaceId: this.writer.workspaceId,
-      entityType: change.entityType,
-      entityId: change.id,
-    };
-    this.applied.set(change.mutationId, record);
+    this.applied.set(change.mutationId, { entityType: change.entityType, entityId: change.id });
     this.writer.recordMutation({
       clientId: this.clientId,
       mutationId: change.mutationId,
