@@ -24,6 +24,8 @@ const environmentSchema = z.object({
     .optional(),
   AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   AUTH_JWKS_URL: z.url().optional(),
+  AUTH_ISSUER: z.string().min(1).optional(),
+  AUTH_AUDIENCE: z.string().min(1).optional(),
   MAX_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
   MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).max(100_000).default(500),
   MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).max(100_000).default(50),
@@ -62,6 +64,10 @@ export interface Config {
   redisUrl: string | undefined;
   authSecret: string | undefined;
   authJwksUrl: string | undefined;
+  /** When set, every token must carry exactly this `iss`. */
+  authIssuer: string | undefined;
+  /** When set, every token's `aud` must name this audience. */
+  authAudience: string | undefined;
   maxBatch: number;
   /** Active subscriptions one WebSocket connection may hold. */
   maxSubscriptionsPerConnection: number;
@@ -127,6 +133,8 @@ export function parseConfig(environment: Environment = process.env): Config {
     redisUrl: env.REDIS_URL,
     authSecret: env.AUTH_SECRET,
     authJwksUrl: env.AUTH_JWKS_URL,
+    authIssuer: env.AUTH_ISSUER,
+    authAudience: env.AUTH_AUDIENCE,
     maxBatch: env.MAX_BATCH,
     maxSubscriptionsPerConnection: env.MAX_SUBSCRIPTIONS_PER_CONNECTION,
     maxConnectionsPerUser: env.MAX_CONNECTIONS_PER_USER,

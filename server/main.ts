@@ -1,5 +1,6 @@
 import { buildApp } from './app.ts';
-import { signToken } from './auth/jwt.ts';
+import { tokenClaimsOf } from './auth/dev-secret.ts';
+import { signToken, type TokenClaims } from './auth/jwt.ts';
 import { ConfigError, parseConfig } from './config.ts';
 import { createLogger } from './observability/logger.ts';
 
@@ -11,7 +12,7 @@ async function main(): Promise<void> {
   const { url } = await app.start();
   logger.info({ url: `${url}/graphql`, database: app.database.kind }, 'Converge is ready');
   if (app.auth.source === 'development' && app.auth.secret)
-    await printDevelopmentAccess(app.auth.secret, url);
+    await printDevelopmentAccess(app.auth.secret, tokenClaimsOf(config), url);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -26,8 +27,12 @@ async function main(): Promise<void> {
 }
 
 // A newcomer should be able to paste something into GraphiQL straight away.
-async function printDevelopmentAccess(secret: string, url: string): Promise<void> {
-  const token = await signToken(secret, 'dev-user');
+async function printDevelopmentAccess(
+  secret: string,
+  claims: TokenClaims,
+  url: string,
+): Promise<void> {
+  const token = await signToken(secret, 'dev-user', claims);
   process.stdout.write(
     [
       '',

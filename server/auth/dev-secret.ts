@@ -6,6 +6,7 @@ import {
   createJwksVerifier,
   createSecretVerifier,
   type JwksVerifierOptions,
+  type TokenClaims,
   type TokenVerifier,
 } from './jwt.ts';
 
@@ -31,25 +32,34 @@ const devSecretDefaults = {
  * first start, mode 0600), so tokens printed once keep working across restarts.
  */
 export async function resolveAuth(
-  config: Pick<Config, 'authSecret' | 'authJwksUrl' | 'dataDir'>,
+  config: Pick<Config, 'authSecret' | 'authJwksUrl' | 'dataDir'> &
+    Partial<Pick<Config, 'authIssuer' | 'authAudience'>>,
   options: JwksVerifierOptions = {},
 ): Promise<ResolvedAuth> {
+  const claims = tokenClaimsOf(config);
   if (config.authSecret) {
     return {
-      verifier: createSecretVerifier(config.authSecret),
+      verifier: createSecretVerifier(config.authSecret, claims),
       secret: config.authSecret,
       source: 'AUTH_SECRET',
     };
   }
   if (config.authJwksUrl) {
     return {
-      verifier: createJwksVerifier(config.authJwksUrl, options),
+      verifier: createJwksVerifier(config.authJwksUrl, { ...options, ...claims }),
       secret: null,
       source: 'AUTH_JWKS_URL',
     };
   }
   const secret = await readOrCreateDevSecret(config.dataDir);
-  return { verifier: createSecretVerifier(secret), secret, source: 'development' };
+  return { verifier: createSecretVerifier(secret, claims), secret, source: 'development' };
+}
+
+/** AUTH_ISSUER and AUTH_AUDIENCE, as the verifiers check them and signToken writes them. */
+export function tokenClaimsOf(
+  config: Partial<Pick<Config, 'authIssuer' | 'authAudience'>>,
+): TokenClaims {
+  return { issuer: config.authIssuer, audience: config.authAudience };
 }
 
 /** The path of the development secret inside a data directory. */

@@ -47,13 +47,23 @@ const encoder = new TextEncoder();
 
 const keysUnavailable = 'Cannot verify token: the identity provider keys are unavailable';
 
-/** Verifies HS256 tokens signed with a shared secret (AUTH_SECRET or the development secret). */
-export function createSecretVerifier(secret: string): TokenVerifier {
-  const key = encoder.encode(secret);
-  return createVerifier(key, { algorithms: ['HS256'] });
+/**
+ * The `iss` and `aud` every token must carry (AUTH_ISSUER, AUTH_AUDIENCE); unset means not
+ * checked. With a JWKS they matter: an identity provider signs tokens for all its
+ * applications with the same keys, and only `aud` says which application a token is for.
+ */
+export interface TokenClaims {
+  issuer?: string | undefined;
+  audience?: string | undefined;
 }
 
-export interface JwksVerifierOptions {
+/** Verifies HS256 tokens signed with a shared secret (AUTH_SECRET or the development secret). */
+export function createSecretVerifier(secret: string, claims: TokenClaims = {}): TokenVerifier {
+  const key = encoder.encode(secret);
+  return createVerifier(key, { algorithms: ['HS256'], ...claims });
+}
+
+export interface JwksVerifierOptions extends TokenClaims {
   /**
    * Called when the key set cannot be fetched. The client only sees UNAUTHENTICATED; this is
    * how the operator learns that the identity provider, not the token, is the problem.
@@ -69,25 +79,32 @@ export function createJwksVerifier(
   // jose caches the key set and refetches on an unknown `kid` (rate-limited by its cooldown),
   // so key rotation at the provider needs no restart.
   const keySet = createRemoteJWKSet(new URL(jwksUrl));
-  return createVerifier(keySet, {
-    algorithms: asymmetricAlgorithms,
-    ...(options.onKeySetUnavailable ? { onKeySetUnavailable: options.onKeySetUnavailable } : {}),
-  });
+  return createVerifier(keySet, { ...options, algorithms: asymmetricAlgorithms });
 }
 
-/** Signs an HS256 token for `userId` (the development flow and `npm run token`). */
+export interface SignTokenOptions extends TokenClaims {
+  /** A jose duration such as '7d' or '12h'; default 30d. Every token expires. */
+  expiresIn?: string;
+}
+
+/**
+ * Signs an HS256 token for `userId` (the development flow and `npm run token`), with the
+ * issuer and audience the server checks when they are configured.
+ */
 export async function signToken(
   secret: string,
   userId: string,
-  options: { expiresIn?: string } = {},
+  options: SignTokenOptions = {},
 ): Promise<string> {
   const expiresIn = options.expiresIn ?? verifyDefaults.defaultExpiresIn;
-  return new SignJWT({})
+  const jwt = new SignJWT({})
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(checkedSubject(userId))
     .setIssuedAt()
-    .setExpirationTime(expiresIn)
-    .sign(encoder.encode(secret));
+    .setExpirationTime(expiresIn);
+  if (options.issuer !== undefined) jwt.setIssuer(options.issuer);
+  if (options.audience !== undefined) jwt.setAudience(options.audience);
+  return jwt.sign(encoder.encode(secret));
 }
 
 /**
@@ -130,6 +147,10 @@ function createVerifier(key: VerificationKey, options: VerifierOptions): TokenVe
   const verifyOptions: JWTVerifyOptions = {
     algorithms: options.algorithms,
     clockTolerance: verifyDefaults.clockToleranceSeconds,
+    // A token without `exp` would be valid forever, and so would a WebSocket renewed with it.
+    requiredClaims: ['exp'],
+    ...(options.issuer !== undefined ? { issuer: options.issuer } : {}),
+    ...(options.audience !== undefined ? { audience: options.audience } : {}),
   };
   return {
     async verify(token) {
@@ -171,7 +192,8 @@ function describeVerificationFailure(error: unknown): string {
     case 'ERR_JWT_EXPIRED':
       return 'Invalid token: expired';
     case 'ERR_JWT_CLAIM_VALIDATION_FAILED': {
-      const claim = (error as { claim?: unknown }).claim;
+      const { claim, reason } = error as { claim?: unknown; reason?: unknown };
+      if (reason === 'missing') return `Invalid token: claim "${String(claim)}" is required`;
       return claim === 'nbf' || claim === 'iat'
         ? 'Invalid token: not yet valid'
         : `Invalid token: claim "${String(claim)}" is invalid`;

@@ -2,13 +2,14 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseConfig } from '../config.ts';
-import { readOrCreateDevSecret } from './dev-secret.ts';
+import { readOrCreateDevSecret, tokenClaimsOf } from './dev-secret.ts';
 import { isValidUserId, signToken } from './jwt.ts';
 
 /**
  * `npm run token -- <userId> [--expires 7d]`: prints a token for userId, alone on stdout so
  * that `TOKEN=$(npm run -s token -- alice)` works. Signs with AUTH_SECRET, or with the
- * development secret under DATA_DIR (created if needed, exactly as the server would).
+ * development secret under DATA_DIR (created if needed, exactly as the server would), and
+ * carries AUTH_ISSUER / AUTH_AUDIENCE when they are set, so the server accepts it.
  */
 
 export interface CliResult {
@@ -44,7 +45,10 @@ export async function runTokenCli(
 
   const secret = config.authSecret ?? (await readOrCreateDevSecret(config.dataDir));
   try {
-    const options = parsed.expiresIn === undefined ? {} : { expiresIn: parsed.expiresIn };
+    const options = {
+      ...tokenClaimsOf(config),
+      ...(parsed.expiresIn === undefined ? {} : { expiresIn: parsed.expiresIn }),
+    };
     return { exitCode: 0, stdout: await signToken(secret, parsed.userId, options) };
   } catch (error) {
     // jose rejects an unreadable duration with a TypeError naming the problem.

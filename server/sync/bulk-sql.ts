@@ -141,8 +141,8 @@ const statements = {
     ({ table }) => `SELECT * FROM ${quote(table)} WHERE "id" = ANY($1::text[])`,
   ),
   selectPage: mapTypes(({ table, columns }) => pageStatement(table, columns)),
-  selectAppliedMutations: `SELECT "mutationId", "workspaceId", "entityType", "entityId"
-    FROM "AppliedMutation" WHERE "clientId" = $1 AND "mutationId" = ANY($2::text[])`,
+  selectAppliedMutations: `SELECT "mutationId", "entityType", "entityId" FROM "AppliedMutation"
+    WHERE "workspaceId" = $1 AND "userId" = $2 AND "clientId" = $3 AND "mutationId" = ANY($4::text[])`,
 };
 
 function mapTypes<T>(
@@ -267,20 +267,30 @@ export async function selectEntities(
 
 export interface AppliedMutationRecord {
   mutationId: string;
-  workspaceId: string;
   entityType: EntityType;
   entityId: string;
 }
 
+/** Whose idempotency keys a lookup reads: one user's, in one workspace, from one client. */
+export interface MutationScope {
+  workspaceId: string;
+  userId: string;
+  clientId: string;
+}
+
+/** The changes of `mutationIds` this user already applied in this workspace from this client. */
 export async function selectAppliedMutations(
   tx: RawClient,
-  clientId: string,
+  scope: MutationScope,
   mutationIds: readonly string[],
 ): Promise<AppliedMutationRecord[]> {
   const keys = storable(mutationIds);
-  if (keys.length === 0 || storable([clientId]).length === 0) return [];
+  const { workspaceId, userId, clientId } = scope;
+  if (keys.length === 0 || storable([workspaceId, userId, clientId]).length < 3) return [];
   return tx.$queryRawUnsafe<AppliedMutationRecord[]>(
     statements.selectAppliedMutations,
+    workspaceId,
+    userId,
     clientId,
     keys,
   );

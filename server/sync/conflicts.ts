@@ -1,3 +1,4 @@
+import type { Tx } from '../db/client.ts';
 import {
   type Conflict,
   type ConflictStatus,
@@ -6,7 +7,17 @@ import {
   type PrismaClient,
 } from '../db/generated/prisma/client.ts';
 import { badUserInput, ConvergeError, ErrorCode, forbidden } from '../errors.ts';
+import {
+  type ChangeProblem,
+  collectReferences,
+  emptyReferences,
+  loadReferences,
+  mayModify,
+  notTheAuthor,
+  referenceProblem,
+} from './change-rules.ts';
 import { columnOfPatchField, type FieldMeta, readFieldMeta, toJsonValue } from './entities.ts';
+import { tooManyTags } from './field-merge.ts';
 import { formatHlc } from './hlc.ts';
 import {
   applyCounterDelta,
@@ -16,7 +27,7 @@ import {
   visibleTags,
 } from './merge/index.ts';
 import type { Actor, CommittedChange, SyncEntity } from './types.ts';
-import { patchValidators, validateEntityId } from './validation.ts';
+import { limits, patchValidators, validateEntityId } from './validation.ts';
 import { type FieldChanges, WorkspaceWriter } from './workspace-writer.ts';
 import { requireAccess } from './workspaces.ts';
 
@@ -91,7 +102,9 @@ export interface ResolveConflictResult {
 /**
  * resolveConflict (docs/protocol.md, Conflicts and resolution): allowed to ADMINs and to the EDITOR
  * whose change opened the conflict. The resolution is an applied change of its own (new version,
- * change log row), so every replica learns the outcome through the normal sync path.
+ * change log row), so every replica learns the outcome through the normal sync path. It is checked
+ * as a pushed change is (field validation, references, membership, the comment owner rule), with
+ * the same codes, so a resolution cannot write what a push could not.
  */
 export async function resolveConflict(
   prisma: PrismaClient,
@@ -121,7 +134,9 @@ export async function resolveConflict(
     if (!entity)
       throw new ConvergeError(ErrorCode.NOT_FOUND, 'The conflicting entity no longer exists');
 
+    if (!mayModify(role, actor, conflict.entityType, entity)) throw refusal(notTheAuthor);
     const resolution = resolutionOf(conflict, entity, request, writer.now);
+    await checkReferences(tx, writer, resolution.written);
     writer.record({
       type: conflict.entityType,
       row: resolution.row,
@@ -150,6 +165,29 @@ interface Resolution {
   changes: FieldChanges;
   /** What the conflict records as its resolution. */
   value: unknown;
+  /** The values taken from the conflict or the client, as a patch: checked as a push is. */
+  written: Record<string, unknown>;
+}
+
+/** A resolution refers only to what a pushed change could: the same checks, the same codes. */
+async function checkReferences(
+  tx: Tx,
+  writer: WorkspaceWriter,
+  patch: Record<string, unknown>,
+): Promise<void> {
+  const references = emptyReferences();
+  collectReferences(patch, references);
+  const memberIds = await loadReferences(tx, writer, references);
+  const problem = referenceProblem(writer, memberIds, patch);
+  if (problem) throw refusal(problem);
+}
+
+function refusal(problem: ChangeProblem): ConvergeError {
+  return new ConvergeError(
+    problem.code,
+    problem.message,
+    problem.field ? { field: problem.field } : {},
+  );
 }
 
 /** The entity after the decision, and the change-log entry that records it. */
@@ -167,6 +205,7 @@ function resolutionOf(
 
   let values: Record<string, unknown>;
   let value: unknown;
+  let written: Record<string, unknown> = {};
   if (conflict.field === '_deleted') {
     // SERVER keeps the tombstone; LOCAL and CUSTOM bring the entity back with a patch.
     const patch = request.choice === 'SERVER' ? null : decodePatch(conflict.entityType, chosenRaw);
@@ -174,6 +213,7 @@ function resolutionOf(
       ? { deleted: false, ...plainPatchValues(before, meta, patch, stamp) }
       : { deleted: true };
     value = patch ? chosenRaw : { deleted: true };
+    written = patch ?? {};
   } else {
     const chosen =
       request.choice === 'SERVER'
@@ -181,6 +221,11 @@ function resolutionOf(
         : decodeFieldValue(conflict.entityType, conflict.field, chosenRaw);
     values = { [conflict.field]: chosen };
     value = chosen;
+    // SERVER rewrites the value the entity already has: nothing new is referred to.
+    if (request.choice !== 'SERVER') written = { [conflict.field]: chosen };
+  }
+  if (Array.isArray(values.tags) && values.tags.length > limits.maxTagsPerTask) {
+    throw badUserInput(`value: ${tooManyTags.field} ${tooManyTags.message}`, { field: 'value' });
   }
 
   const changes: FieldChanges = {};
@@ -189,7 +234,7 @@ function resolutionOf(
     if (field !== 'deleted') meta.fields[field] = { version, ...stamp };
   }
   const row = { ...entity, ...values, version, fieldMeta: meta } as unknown as SyncEntity;
-  return { row, changes, value };
+  return { row, changes, value, written };
 }
 
 /** A JSON value from a conflict or a client, checked exactly as a patch of that field would be. */

@@ -1,8 +1,15 @@
-import { isValidUserId } from '../auth/jwt.ts';
 import type { Tx } from '../db/client.ts';
 import type { Conflict, EntityType, PrismaClient, Role } from '../db/generated/prisma/client.ts';
 import { badUserInput, type ChangeErrorCode, ConvergeError, ErrorCode } from '../errors.ts';
 import { selectAppliedMutations } from './bulk-sql.ts';
+import {
+  collectReferences,
+  emptyReferences,
+  loadReferences,
+  mayModify,
+  notTheAuthor,
+  referenceProblem,
+} from './change-rules.ts';
 import { entityDescriptors, type FieldMeta, toJsonValue } from './entities.ts';
 import {
   type ConflictField,
@@ -85,8 +92,8 @@ export async function pushChanges(
   }, TRANSACTION_OPTIONS);
 }
 
+/** A change this user already applied from this client in this workspace. */
 interface AppliedRecord {
-  workspaceId: string;
   entityType: EntityType;
   entityId: string;
 }
@@ -117,7 +124,7 @@ const validationRejection = (problem: FieldProblem): Outcome =>
 /** The state of one pushChanges call while its changes are applied in order. */
 class Batch {
   private readonly applied = new Map<string, AppliedRecord>();
-  private readonly memberIds = new Set<string>();
+  private memberIds: ReadonlySet<string> = new Set();
   private readonly nowMillis: number;
 
   constructor(
@@ -132,36 +139,25 @@ class Batch {
 
   /** Loads in a few queries everything the batch will look at: no query per change. */
   async prefetch(tx: Tx, changes: readonly ChangeRequest[]): Promise<void> {
-    const ids: Record<EntityType, Set<string>> = {
-      PROJECT: new Set(),
-      TASK: new Set(),
-      COMMENT: new Set(),
-    };
-    const assignees = new Set<string>();
+    const references = emptyReferences();
     // Only validated strings reach a query: PostgreSQL refuses NUL bytes and unpaired
     // surrogates (22021), which would fail the whole batch instead of rejecting one change.
     const valid = changes.filter((change) => validateIdentity(change) === null);
     for (const change of valid) {
-      ids[change.entityType].add(change.id);
-      const patch = change.patch ?? {};
-      if (isEntityId(patch.projectId)) ids.PROJECT.add(patch.projectId);
-      if (isEntityId(patch.taskId)) ids.TASK.add(patch.taskId);
-      if (isValidUserId(patch.assigneeId)) assignees.add(patch.assigneeId);
+      references.ids[change.entityType].add(change.id);
+      collectReferences(change.patch ?? {}, references);
     }
-    for (const type of ['PROJECT', 'TASK', 'COMMENT'] as const)
-      await this.writer.load(type, ids[type]);
+    this.memberIds = await loadReferences(tx, this.writer, references);
 
     const mutationIds = [...new Set(valid.map((change) => change.mutationId))];
-    const records = await selectAppliedMutations(tx, this.clientId, mutationIds);
+    // Scoped to the pushing user: another user's ids are neither seen nor blocked by theirs.
+    const scope = {
+      workspaceId: this.writer.workspaceId,
+      userId: this.actor.userId,
+      clientId: this.clientId,
+    };
+    const records = await selectAppliedMutations(tx, scope, mutationIds);
     for (const { mutationId, ...record } of records) this.applied.set(mutationId, record);
-
-    if (assignees.size > 0) {
-      const members = await tx.member.findMany({
-        where: { workspaceId: this.writer.workspaceId, userId: { in: [...assignees] } },
-        select: { userId: true },
-      });
-      for (const member of members) this.memberIds.add(member.userId);
-    }
   }
 
   async apply(change: ChangeRequest): Promise<ChangeResult> {
@@ -190,8 +186,8 @@ class Batch {
     if (existing && existing.workspaceId !== this.writer.workspaceId) {
       return rejected(ErrorCode.WRONG_WORKSPACE, 'This id belongs to another workspace', 'id');
     }
-    if (existing && !this.mayModify(change.entityType, existing)) {
-      return rejected(ErrorCode.FORBIDDEN, 'Only the author or an ADMIN may change a comment');
+    if (existing && !mayModify(this.role, this.actor, change.entityType, existing)) {
+      return rejected(notTheAuthor.code, notTheAuthor.message);
     }
 
     const stamp: Stamp = { hlc: effectiveHlc(change.hlc, this.nowMillis), clientId: this.clientId };
@@ -206,10 +202,7 @@ class Batch {
   }
 
   private duplicate(change: ChangeRequest, previous: AppliedRecord): Outcome {
-    const sameChange =
-      previous.workspaceId === this.writer.workspaceId &&
-      previous.entityType === change.entityType &&
-      previous.entityId === change.id;
+    const sameChange = previous.entityType === change.entityType && previous.entityId === change.id;
     if (!sameChange) {
       return rejected(
         ErrorCode.VALIDATION,
@@ -223,12 +216,7 @@ class Batch {
   }
 
   private remember(change: ChangeRequest): void {
-    const record = {
-      workspaceId: this.writer.workspaceId,
-      entityType: change.entityType,
-      entityId: change.id,
-    };
-    this.applied.set(change.mutationId, record);
+    this.applied.set(change.mutationId, { entityType: change.entityType, entityId: change.id });
     this.writer.recordMutation({
       clientId: this.clientId,
       mutationId: change.mutationId,
@@ -236,12 +224,6 @@ class Batch {
       entityType: change.entityType,
       entityId: change.id,
     });
-  }
-
-  // Comments belong to their author: other editors may read them but not rewrite them.
-  private mayModify(type: EntityType, entity: SyncEntity): boolean {
-    if (type !== 'COMMENT' || this.role === 'ADMIN') return true;
-    return 'authorId' in entity && entity.authorId === this.actor.userId;
   }
 
   private remove(change: ChangeRequest, existing: SyncEntity | undefined): Outcome {
@@ -416,38 +398,10 @@ class Batch {
   }
 
   private checkReferences(patch: Record<string, unknown>): Outcome | null {
-    if (typeof patch.projectId === 'string' && !this.isLiveEntity('PROJECT', patch.projectId)) {
-      return rejected(
-        ErrorCode.INVALID_REFERENCE,
-        'projectId names no project of this workspace',
-        'projectId',
-      );
-    }
-    if (typeof patch.taskId === 'string' && !this.isLiveEntity('TASK', patch.taskId)) {
-      return rejected(
-        ErrorCode.INVALID_REFERENCE,
-        'taskId names no task of this workspace',
-        'taskId',
-      );
-    }
-    if (typeof patch.assigneeId === 'string' && !this.memberIds.has(patch.assigneeId)) {
-      return rejected(
-        ErrorCode.INVALID_REFERENCE,
-        'assigneeId names no member of this workspace',
-        'assigneeId',
-      );
-    }
-    return null;
-  }
-
-  private isLiveEntity(type: EntityType, id: string): boolean {
-    const entity = this.writer.get(type, id);
-    return !!entity && entity.workspaceId === this.writer.workspaceId && !entity.deleted;
+    const problem = referenceProblem(this.writer, this.memberIds, patch);
+    return problem ? rejected(problem.code, problem.message, problem.field) : null;
   }
 }
-
-const isEntityId = (value: unknown): value is string =>
-  typeof value === 'string' && validateEntityId(value) === null;
 
 function validateIdentity(change: ChangeRequest): FieldProblem | null {
   return (

@@ -5,7 +5,7 @@ import { type AuthUser, bearerToken, type TokenVerifier } from '../auth/jwt.ts';
 export type Authentication =
   | {
       ok: true;
-      user: AuthUser /** ms since the epoch; null when the token never expires */;
+      user: AuthUser /** ms since the epoch (every accepted token has `exp`) */;
       expiresAt: number | null;
     }
   | {
@@ -19,6 +19,7 @@ const maxCloseReasonBytes = 123;
 
 const reasons = {
   missing: 'Missing authorization: send { "authorization": "Bearer <token>" }',
+  neverExpires: 'Invalid token: claim "exp" is required',
   malformed: 'Malformed authorization: expected "Bearer <token>"',
   invalid: 'Invalid token',
 };
@@ -57,7 +58,11 @@ export async function authenticateToken(
   if (token === null) return refusal(reasons.missing);
   try {
     const user = await verifier.verify(token);
-    return { ok: true, user, expiresAt: expiryOf(token) };
+    const expiresAt = expiryOf(token);
+    // The verifiers require `exp`; checked here too because a connection, or its renewal
+    // by ping, authenticated with a token that never expires would never end.
+    if (expiresAt === null) return refusal(reasons.neverExpires);
+    return { ok: true, user, expiresAt };
   } catch (error) {
     return verificationRefusal(error);
   }

@@ -47,15 +47,24 @@ async function expectUnauthenticated(verifier: TokenVerifier, token: string): Pr
   return (error as ConvergeError).message;
 }
 
-function sign(
-  privateKey: CryptoKey,
-  options: { alg: string; kid: string; sub?: string; expiresIn?: string | number },
-): Promise<string> {
+interface SignOptions {
+  alg: string;
+  kid: string;
+  sub?: string;
+  /** null leaves `exp` out. */
+  expiresIn?: string | number | null;
+  iss?: string;
+  aud?: string;
+}
+
+function sign(privateKey: CryptoKey, options: SignOptions): Promise<string> {
   const jwt = new SignJWT({})
     .setProtectedHeader({ alg: options.alg, kid: options.kid })
-    .setIssuedAt()
-    .setExpirationTime(options.expiresIn ?? '1h');
+    .setIssuedAt();
+  if (options.expiresIn !== null) jwt.setExpirationTime(options.expiresIn ?? '1h');
   if (options.sub !== undefined) jwt.setSubject(options.sub);
+  if (options.iss !== undefined) jwt.setIssuer(options.iss);
+  if (options.aud !== undefined) jwt.setAudience(options.aud);
   return jwt.sign(privateKey);
 }
 
@@ -128,6 +137,51 @@ describe('JWKS verifier against a real JWKS endpoint', () => {
     expect(await expectUnauthenticated(verifier, expired)).toMatch(/expired/);
     const anonymous = await sign(rsa.privateKey, { alg: 'RS256', kid: 'rsa-1' });
     expect(await expectUnauthenticated(verifier, anonymous)).toMatch(/"sub"/);
+  });
+
+  it('refuses a token without exp, signed by a published key', async () => {
+    const verifier = createJwksVerifier(jwks.url);
+    const forever = await sign(rsa.privateKey, {
+      alg: 'RS256',
+      kid: 'rsa-1',
+      sub: 'alice',
+      expiresIn: null,
+    });
+    expect(await expectUnauthenticated(verifier, forever)).toBe(
+      'Invalid token: claim "exp" is required',
+    );
+  });
+
+  it('refuses tokens for another audience or from another issuer when configured', async () => {
+    const claims = { issuer: 'https://idp.example', audience: 'converge' };
+    const verifier = createJwksVerifier(jwks.url, claims);
+    const key = { alg: 'RS256', kid: 'rsa-1', sub: 'alice' };
+    const ours = await sign(rsa.privateKey, { ...key, iss: claims.issuer, aud: claims.audience });
+    await expect(verifier.verify(ours)).resolves.toEqual({ userId: 'alice' });
+
+    // The reproduction of issue 11: same key set, another application's token.
+    const foreign = await sign(rsa.privateKey, {
+      ...key,
+      iss: 'https://evil.example',
+      aud: 'some-other-app',
+    });
+    expect(await expectUnauthenticated(verifier, foreign)).toMatch(/claim "(iss|aud)" is invalid/);
+    const otherAudience = await sign(rsa.privateKey, { ...key, iss: claims.issuer, aud: 'x' });
+    expect(await expectUnauthenticated(verifier, otherAudience)).toBe(
+      'Invalid token: claim "aud" is invalid',
+    );
+    const otherIssuer = await sign(rsa.privateKey, {
+      ...key,
+      iss: 'https://evil.example',
+      aud: claims.audience,
+    });
+    expect(await expectUnauthenticated(verifier, otherIssuer)).toBe(
+      'Invalid token: claim "iss" is invalid',
+    );
+    const noAudience = await sign(rsa.privateKey, { ...key, iss: claims.issuer });
+    expect(await expectUnauthenticated(verifier, noAudience)).toBe(
+      'Invalid token: claim "aud" is required',
+    );
   });
 
   it('answers UNAUTHENTICATED, without crashing, when the JWKS endpoint is down', async () => {

@@ -3,6 +3,7 @@ import { testDatabaseKinds } from '../support/database.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import {
   addMember,
+  type ChangeInput,
   CONFLICT_FIELDS,
   createWorkspace,
   errorCode,
@@ -208,5 +209,68 @@ describe.each(testDatabaseKinds())('conflicts on %s', (kind) => {
       ),
     ).conflicts;
     expect(all.filter((conflict) => conflict.entityId === id)).toHaveLength(1);
+  });
+
+  describe('a resolution is checked as a pushed change is', () => {
+    let mallory: SyncClient;
+    let foreignProjectId: string;
+    let foreignTaskId: string;
+
+    beforeAll(async () => {
+      foreignProjectId = newId();
+      foreignTaskId = newId();
+      await alice.push(
+        { project: { id: foreignProjectId, patch: { name: "Alice's" } } },
+        { task: { id: foreignTaskId, patch: { title: "Alice's" } } },
+      );
+      mallory = syncClient(server, 'mallory', await createWorkspace(server, 'mallory'));
+    });
+
+    /** In Mallory's own workspace: an edit of a deleted entity opens a `_deleted` conflict. */
+    async function deletedConflict(
+      type: 'task' | 'comment',
+      patch: Record<string, unknown>,
+    ): Promise<{ id: string; conflictId: string }> {
+      const taskId = newId();
+      await mallory.pushOne({ task: { id: taskId, patch: { title: 'Mine' } } });
+      const id = type === 'task' ? taskId : newId();
+      if (type === 'comment') {
+        await mallory.pushOne({ comment: { id, patch: { taskId, body: 'Mine' } } });
+      }
+      const change = (body: object) => ({ [type]: { id, ...body } }) as ChangeInput;
+      await mallory.pushOne(change({ baseVersion: 1, delete: true }));
+      const edit = await mallory.pushOne(change({ baseVersion: 1, patch }));
+      expect(edit.status).toBe('CONFLICT');
+      return { id, conflictId: (edit.conflict as { id: string }).id };
+    }
+
+    it("refuses LOCAL with a projectId of another workspace's project", async () => {
+      const { id, conflictId } = await deletedConflict('task', { projectId: foreignProjectId });
+      const refused = await resolve(conflictId, 'LOCAL', 'mallory');
+      expect(errorCode(refused)).toBe('INVALID_REFERENCE');
+      expect(refused.errors?.[0]?.extensions?.field).toBe('projectId');
+      const task = await server.graphql<{ task: { deleted: boolean; projectId: string | null } }>(
+        'query($id: ID!) { task(id: $id) { deleted projectId } }',
+        { id },
+        { as: 'mallory' },
+      );
+      expect(task.data?.task).toEqual({ deleted: true, projectId: null });
+    });
+
+    it('refuses CUSTOM with an assigneeId that is no member of the workspace', async () => {
+      const { conflictId } = await deletedConflict('task', { title: 'Back' });
+      const refused = await resolve(conflictId, 'CUSTOM', 'mallory', { assigneeId: 'alice' });
+      expect(errorCode(refused)).toBe('INVALID_REFERENCE');
+      expect(refused.errors?.[0]?.extensions?.field).toBe('assigneeId');
+      const allowed = await resolve(conflictId, 'CUSTOM', 'mallory', { assigneeId: 'mallory' });
+      expect(expectNoErrors(allowed).resolveConflict.status).toBe('RESOLVED');
+    });
+
+    it("refuses CUSTOM moving a comment onto another workspace's task", async () => {
+      const { conflictId } = await deletedConflict('comment', { body: 'Edited' });
+      const refused = await resolve(conflictId, 'CUSTOM', 'mallory', { taskId: foreignTaskId });
+      expect(errorCode(refused)).toBe('INVALID_REFERENCE');
+      expect(refused.errors?.[0]?.extensions?.field).toBe('taskId');
+    });
   });
 });

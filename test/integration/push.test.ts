@@ -326,6 +326,56 @@ describe.each(testDatabaseKinds())('pushChanges on %s', (kind) => {
       });
     });
 
+    describe("scoped to the user and workspace: nobody probes, claims or shadows another's ids", () => {
+      /** A stranger with a workspace of their own, pushing with Alice's clientId. */
+      async function strangerAsAlice(userId: string): Promise<SyncClient> {
+        const ownWorkspace = await createWorkspace(server, userId);
+        return syncClient(server, userId, ownWorkspace, alice.clientId);
+      }
+
+      it("does not reveal that another user's mutationId was used", async () => {
+        const mutationId = newId();
+        await alice.pushOne({ task: { mutationId, id: newId(), patch: { title: 'secret' } } });
+        const probe = await (await strangerAsAlice('mallory-probe')).pushOne({
+          task: { mutationId, id: newId(), patch: { title: 'probe' } },
+        });
+        expect(probe).toMatchObject({ status: 'APPLIED', error: null });
+      });
+
+      it("lets nobody claim another user's next mutationId first", async () => {
+        const mutationId = newId();
+        const claim = await (await strangerAsAlice('mallory-claim')).pushOne({
+          task: { mutationId, id: newId(), patch: { title: 'claimed' } },
+        });
+        expect(claim.status).toBe('APPLIED');
+        const id = newId();
+        const real = await alice.pushOne({ task: { mutationId, id, patch: { title: 'mine' } } });
+        expect(real).toMatchObject({ status: 'APPLIED', entity: { id, title: 'mine' } });
+      });
+
+      it("does not let an editor of the workspace shadow Alice's change with her ids", async () => {
+        const task = await createTask();
+        const mutationId = newId();
+        const shadowing = syncClient(server, 'bob', workspaceId, alice.clientId);
+        const shadow = await shadowing.pushOne({
+          task: { mutationId, id: task.id, baseVersion: 1, patch: { priority: 1 } },
+        });
+        expect(shadow).toMatchObject({ status: 'APPLIED', entity: { priority: 1 } });
+        const own = await alice.pushOne({
+          task: { mutationId, id: task.id, baseVersion: 2, patch: { title: 'edited by Alice' } },
+        });
+        expect(own).toMatchObject({
+          status: 'APPLIED',
+          entity: { title: 'edited by Alice', priority: 1, version: 3 },
+        });
+        // Her replay is the only DUPLICATE, and it answers her change.
+        const replay = await alice.pushOne({
+          task: { mutationId, id: task.id, baseVersion: 2, patch: { title: 'edited by Alice' } },
+        });
+        expect(replay).toMatchObject({ status: 'DUPLICATE', entity: { version: 3 } });
+      });
+    });
+
     it('applies a batch sent twice concurrently exactly once', async () => {
       const task = await createTask();
       const changes = Array.from({ length: 20 }, () => ({

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Client, createClient, type FormattedExecutionResult } from 'graphql-ws';
 import { createSchema, createYoga } from 'graphql-yoga';
-import { decodeJwt } from 'jose';
+import { decodeJwt, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { type App, buildApp } from '../../server/app.ts';
@@ -37,6 +37,8 @@ interface WebSocketServer {
   /** ws://127.0.0.1:<port>/graphql */
   wsUrl: string;
   token(userId: string, expiresIn?: string): Promise<string>;
+  /** The HS256 secret, to forge tokens the helpers would never sign. */
+  secret: string;
   stop(): Promise<void>;
 }
 
@@ -77,6 +79,7 @@ async function startWebSocketServer(
     wsUrl: `ws://127.0.0.1:${port}/graphql`,
     token: (userId, expiresIn) =>
       signToken(secret, userId, expiresIn === undefined ? {} : { expiresIn }),
+    secret,
     async stop() {
       await transport.close();
       await new Promise<void>((resolve) => {
@@ -461,6 +464,32 @@ describe.each(testDatabaseKinds())('WebSocket transport on %s', (kind) => {
       await connection.refresh('garbage');
       const closed = await within(connection.closed, waitMs, 'close');
       expect(closed).toEqual({ code: 4403, reason: 'Invalid token: malformed' });
+    });
+
+    it('refuses a token without exp over HTTP, at connection_init and in a renewal ping', async () => {
+      const forever = await new SignJWT({})
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('ws-forever')
+        .setIssuedAt()
+        .sign(new TextEncoder().encode(server.secret));
+      const reason = 'Invalid token: claim "exp" is required';
+
+      const response = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${forever}` },
+        body: JSON.stringify({ query: ME }),
+      });
+      expect(response.status).toBe(401);
+      const body = (await response.json()) as { errors?: { extensions?: { code?: string } }[] };
+      expect(body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+
+      const initial = connectAs(forever);
+      expect(await within(initial.closed, waitMs, 'close')).toEqual({ code: 4403, reason });
+
+      // Renewing with it would make the connection immortal.
+      const renewed = await connectedAs('ws-forever', '1h');
+      await renewed.refresh(forever);
+      expect(await within(renewed.closed, waitMs, 'close')).toEqual({ code: 4403, reason });
     });
 
     it('answers a plain ping with a pong echoing its payload', async () => {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type App, buildApp } from '../../server/app.ts';
+import { tokenClaimsOf } from '../../server/auth/dev-secret.ts';
 import { signToken } from '../../server/auth/jwt.ts';
 import { parseConfig } from '../../server/config.ts';
 import { createTestDatabase, type TestDatabase, type TestDatabaseKind } from './database.ts';
@@ -50,7 +51,7 @@ export async function startTestServer(
   const { url } = await app.start(0);
   const tokens = new Map<string, string>();
   const token = async (userId: string) => {
-    const cached = tokens.get(userId) ?? (await signToken(secret, userId));
+    const cached = tokens.get(userId) ?? (await signToken(secret, userId, tokenClaimsOf(config)));
     tokens.set(userId, cached);
     return cached;
   };

@@ -115,6 +115,35 @@ describe('secret verifier', () => {
     await expect(verifier.verify(await signToken(secret, userId))).resolves.toEqual({ userId });
   });
 
+  it('refuses a token without exp: it would never expire', async () => {
+    const token = await hs256().setSubject('alice').sign(encoder.encode(secret));
+    expect((await rejection(verifier.verify(token))).message).toBe(
+      'Invalid token: claim "exp" is required',
+    );
+  });
+
+  it('checks iss and aud when configured, and signToken writes them', async () => {
+    const claims = { issuer: 'https://converge.example', audience: 'converge' };
+    const strict = createSecretVerifier(secret, claims);
+    const token = await signToken(secret, 'alice', claims);
+    expect(decodePart(token, 1)).toMatchObject({ iss: claims.issuer, aud: claims.audience });
+    await expect(strict.verify(token)).resolves.toEqual({ userId: 'alice' });
+
+    const unclaimed = await signToken(secret, 'alice');
+    expect((await rejection(strict.verify(unclaimed))).message).toMatch(/"(iss|aud)" is required/);
+    const otherAudience = await signToken(secret, 'alice', { ...claims, audience: 'other-app' });
+    expect((await rejection(strict.verify(otherAudience))).message).toBe(
+      'Invalid token: claim "aud" is invalid',
+    );
+    const otherIssuer = await signToken(secret, 'alice', {
+      ...claims,
+      issuer: 'https://evil.example',
+    });
+    expect((await rejection(strict.verify(otherIssuer))).message).toBe(
+      'Invalid token: claim "iss" is invalid',
+    );
+  });
+
   it('signToken refuses an invalid user id', async () => {
     await expect(signToken(secret, '')).rejects.toThrow(TypeError);
     await expect(signToken(secret, 'x'.repeat(129))).rejects.toThrow(TypeError);

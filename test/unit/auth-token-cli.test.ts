@@ -74,6 +74,24 @@ describe('runTokenCli', () => {
     expect(payload.exp - payload.iat).toBe(7 * 24 * 3600);
   });
 
+  it('writes AUTH_ISSUER and AUTH_AUDIENCE into the token, so the server accepts it', async () => {
+    const claims = { issuer: 'https://converge.example', audience: 'converge' };
+    const result = await runTokenCli(['carol'], {
+      AUTH_SECRET: secret,
+      AUTH_ISSUER: claims.issuer,
+      AUTH_AUDIENCE: claims.audience,
+      DATA_DIR: root,
+    });
+    expect(result.exitCode).toBe(0);
+    const token = result.stdout ?? '';
+    await expect(createSecretVerifier(secret, claims).verify(token)).resolves.toEqual({
+      userId: 'carol',
+    });
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString());
+    expect(payload).toMatchObject({ iss: claims.issuer, aud: claims.audience });
+    expect(payload.exp - payload.iat).toBe(30 * 24 * 3600);
+  });
+
   it('refuses with AUTH_JWKS_URL: tokens come from the identity provider', async () => {
     const result = await runTokenCli(['alice'], {
       AUTH_JWKS_URL: 'https://idp.example/.well-known/jwks.json',
