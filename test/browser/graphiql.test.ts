@@ -1,30 +1,30 @@
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { starterQuery } from '../../server/graphiql.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { launchChromium } from './harness.ts';
+import { describeWithChromium, launchChromium } from './harness.ts';
 
 // GraphiQL must work where only the Converge server is reachable (offline, air-gapped): every
 // request to another host is refused, as a network without internet would.
-let server: TestServer;
-let browser: Browser;
+describeWithChromium('GraphiQL at /graphql', () => {
+  let server: TestServer;
+  let browser: Browser;
 
-beforeAll(async () => {
-  [server, browser] = await Promise.all([
-    startTestServer('pglite', { GRAPHIQL: 'true' }),
-    launchChromium(),
-  ]);
-});
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([
+      startTestServer('pglite', { GRAPHIQL: 'true' }),
+      launchChromium(),
+    ]);
+  });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
 
-const loopback = new Set(['127.0.0.1', 'localhost', '[::1]']);
-const squeeze = (text: string) => text.replace(/\s+/g, ' ').trim();
+  const loopback = new Set(['127.0.0.1', 'localhost', '[::1]']);
+  const squeeze = (text: string) => text.replace(/\s+/g, ' ').trim();
 
-describe('GraphiQL at /graphql', () => {
   it('loads with outside network blocked, shows the starter query, and runs it', async () => {
     const context = await browser.newContext({
       extraHTTPHeaders: { authorization: `Bearer ${await server.token('graphiql-user')}` },
