@@ -23,7 +23,7 @@ describeWithChromium('GraphiQL at /graphql', () => {
   });
 
   const loopback = new Set(['127.0.0.1', 'localhost', '[::1]']);
-  const squeeze = (text: string) => text.replace(/\s+/g, ' ').trim();
+  const squeeze = (text: string | null) => (text ?? '').replace(/\s+/g, ' ').trim();
 
   it('loads with outside network blocked, shows the starter query, and runs it', async () => {
     const context = await browser.newContext({
@@ -48,7 +48,7 @@ describeWithChromium('GraphiQL at /graphql', () => {
     const editor = page.locator('.graphiql-query-editor');
     await editor.locator('.view-lines').waitFor({ timeout: 30_000 });
     await expect
-      .poll(async () => squeeze(await editor.locator('.view-lines').innerText()), {
+      .poll(async () => squeeze(await editor.locator('.view-lines').textContent()), {
         timeout: 15_000,
       })
       .toBe(squeeze(starterQuery));
@@ -56,9 +56,9 @@ describeWithChromium('GraphiQL at /graphql', () => {
     await page.locator('.graphiql-execute-button').click();
     const result = page.locator('.graphiql-response');
     await expect
-      .poll(async () => squeeze(await result.innerText()), { timeout: 15_000 })
+      .poll(async () => squeeze(await result.textContent()), { timeout: 15_000 })
       .toContain('"me": "graphiql-user"');
-    expect(squeeze(await result.innerText())).toContain('"workspaces": []');
+    expect(squeeze(await result.textContent())).toContain('"workspaces": []');
 
     expect({ blocked, problems }).toEqual({ blocked: [], problems: [] });
     await context.close();
