@@ -8,6 +8,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // Installs Chromium for test/browser where it can, or says once why those suites skip.
+    globalSetup: ['test/browser/chromium-setup.ts'],
     // Integration suites each start a server and a fresh database; two cores run two at once.
     pool: 'forks',
     maxWorkers: 2,

@@ -7,6 +7,7 @@ import type { Config } from './config.ts';
 import { useDashboard } from './dashboard.ts';
 import { type Database, openDatabase } from './db/client.ts';
 import { applyPendingMigrations, listPendingMigrations } from './db/migrations.ts';
+import { createGraphiQLPage, graphiqlOptions } from './graphiql.ts';
 import { useCompression } from './observability/compression.ts';
 import { useOperationalEndpoints, yogaHealthCheckEndpoint } from './observability/health.ts';
 import { createLogger, createYogaLogger, type Logger } from './observability/logger.ts';
@@ -89,6 +90,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   }
 }
 
+const graphqlEndpoint = '/graphql';
+
 function createYogaServer(
   services: Services,
   metrics: Metrics,
@@ -96,16 +99,15 @@ function createYogaServer(
   verifier: TokenVerifier,
   connectionLimit: UserConnectionLimit,
 ) {
+  const graphiql = createGraphiQLPage(graphqlEndpoint);
   return createYoga<Record<string, never>, Context>({
     schema,
-    graphqlEndpoint: '/graphql',
+    graphqlEndpoint,
     // Yoga's own /health answers any method with an empty body; ours reports JSON and 405s.
     healthCheckEndpoint: yogaHealthCheckEndpoint,
     landingPage: false,
-    graphiql: services.config.graphiql && {
-      title: 'Converge',
-      defaultQuery: '{ me workspaces { id name role cursor } }',
-    },
+    graphiql: services.config.graphiql && graphiqlOptions,
+    renderGraphiQL: graphiql.render,
     logging: createYogaLogger(services.logger),
     maskedErrors: {
       maskError: withServiceUnavailable(
@@ -116,6 +118,7 @@ function createYogaServer(
     // Yoga's default holds 1,024 documents of any size: large ones are parsed, not kept.
     parserAndValidationCache: boundedParserCache(),
     plugins: [
+      graphiql.plugin,
       useRequestId(),
       useHttpMetrics(metrics),
       useSyncMetrics(metrics),

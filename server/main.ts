@@ -1,29 +1,38 @@
-import { buildApp } from './app.ts';
+import { type App, buildApp } from './app.ts';
 import { tokenClaimsOf } from './auth/dev-secret.ts';
 import { signToken, type TokenClaims } from './auth/jwt.ts';
 import { ConfigError, parseConfig } from './config.ts';
 import { createLogger } from './observability/logger.ts';
 
-/** Reads the environment, starts Converge, and stops cleanly on SIGTERM / SIGINT. */
+/**
+ * Reads the environment, starts Converge, and stops cleanly on SIGTERM / SIGINT. The handlers
+ * go in before anything starts: as a container's PID 1, Node ignores a signal it has no
+ * handler for, and a stop during start-up must still close the database and free the port.
+ */
 async function main(): Promise<void> {
   const config = parseConfig();
   const logger = createLogger({ level: config.logLevel });
-  const app = await buildApp(config, { logger });
-  const { url } = await app.start();
-  logger.info({ url: `${url}/graphql`, database: app.database.kind }, 'Converge is ready');
-  if (app.auth.source === 'development' && app.auth.secret)
-    await printDevelopmentAccess(app.auth.secret, tokenClaimsOf(config), url);
-
+  let started: Promise<App | null> = Promise.resolve(null);
   let stopping = false;
-  const stop = async (signal: string) => {
+  const stop = async (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    await app.stop();
+    const app = await started.catch(() => null);
+    await app?.stop();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+
+  const building = buildApp(config, { logger });
+  started = building;
+  const app = await building;
+  const { url } = await app.start();
+  if (stopping) return;
+  logger.info({ url: `${url}/graphql`, database: app.database.kind }, 'Converge is ready');
+  if (app.auth.source === 'development' && app.auth.secret)
+    await printDevelopmentAccess(app.auth.secret, tokenClaimsOf(config), url);
 }
 
 // A newcomer should be able to paste something into GraphiQL straight away.

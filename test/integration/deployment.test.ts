@@ -251,7 +251,7 @@ describe('deployment files', () => {
     const packageJson = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
       scripts: Record<string, string>;
     };
-    expect(packageJson.scripts['start:prod']).toBe('node dist/server/main.js');
+    expect(packageJson.scripts['start:prod']).toBe('exec node dist/server/main.js');
     expect(dockerfile).toContain('CMD ["node", "dist/server/main.js"]');
     expect(dockerfile).toMatch(
       /FROM node:20-slim AS build[\s\S]*npm run build[\s\S]*FROM node:20-slim/,
