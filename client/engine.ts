@@ -36,9 +36,15 @@ import {
 import { HybridClock } from './hlc.ts';
 import { uuidv4 } from './ids.ts';
 import { isNetworkError } from './network.ts';
-import { type OutboxEntry, OutboxStore, takeBatch, toChangeInput } from './outbox.ts';
+import {
+  journalOutboxEntry,
+  type OutboxEntry,
+  OutboxStore,
+  takeBatch,
+  toChangeInput,
+} from './outbox.ts';
 import { Replica } from './replica.ts';
-import type { SyncStorage } from './storage/types.ts';
+import type { SyncJournal, SyncStorage } from './storage/types.ts';
 
 export type ChangeResult = PushChangesMutation['pushChanges']['results'][number];
 export type Conflict = ConflictFieldsFragment;
@@ -78,6 +84,8 @@ export interface EngineOptions {
   workspaceId: string;
   clientId: string | undefined;
   storage: () => Promise<SyncStorage>;
+  /** The storage's journal, usable before it is open: edits made before then go there. */
+  earlyJournal: SyncJournal | undefined;
   userId: () => string | null;
   /** Edits made within this window go out together. */
   batchWindowMs: number;
@@ -199,7 +207,7 @@ export class SyncEngine implements ExchangeHooks {
   status(): SyncStatus {
     return {
       online: this.online,
-      pending: this.entries.length,
+      pending: this.entries.length + this.early.length,
       cursor: this.cursor,
       openConflicts: this.conflicts.size,
       rejected: this.rejected,
@@ -252,6 +260,7 @@ export class SyncEngine implements ExchangeHooks {
       this.attach(entry);
       this.scheduleWindow();
     } else {
+      this.journal(entry);
       this.early.push(entry);
     }
     this.publishStatus();
@@ -316,24 +325,38 @@ export class SyncEngine implements ExchangeHooks {
     });
     await replica.load();
     this.replica = replica;
-    this.outboxStore = new OutboxStore(storage, `outbox:${this.options.workspaceId}`);
+    this.outboxStore = new OutboxStore(storage, this.outboxKey);
     const stored = await this.outboxStore.load();
     this.clock.observe(stored.clock);
     for (const entry of stored.entries) this.clock.observe(entry.hlc);
+    // load() took this process's early edits out of the journal too: they are adopted below,
+    // after the edits of earlier runs, in the order made.
+    const early = new Set(this.early.map((entry) => entry.mutationId));
+    this.entries.push(...stored.entries.filter((entry) => !early.has(entry.mutationId)));
+    this.adoptEarlyEdits();
+    // Closed before ready: the early edits are being stored (close() waits for that).
     if (this.closed) return;
 
     await this.hydrate();
-    this.entries.push(...stored.entries);
-    for (const entry of this.early.splice(0)) {
-      entry.baseVersion = entry.op === 'create' ? 0 : this.baseVersionAtEdit(entry);
-      this.entries.push(entry);
-      this.persistAppend(entry);
-    }
+    this.adoptEarlyEdits();
     for (const entry of this.entries) this.attach(entry);
     this.ready = true;
     this.publishStatus();
     if (this.entries.length > 0) this.scheduleWindow();
     void this.pull().catch(() => undefined);
+  }
+
+  /** Moves edits made before storage was open into the outbox, with their base version. */
+  private adoptEarlyEdits(): void {
+    for (const entry of this.early.splice(0)) {
+      entry.baseVersion = entry.op === 'create' ? 0 : this.baseVersionAtEdit(entry);
+      this.entries.push(entry);
+      this.persistAppend(entry);
+    }
+  }
+
+  private get outboxKey(): string {
+    return `outbox:${this.options.workspaceId}`;
   }
 
   /** The version this edit builds on, or null when it builds on a pending edit of ours. */
@@ -353,10 +376,16 @@ export class SyncEngine implements ExchangeHooks {
     return this.replica?.get(typenameOf[entry.kind], entry.id)?.version ?? 1;
   }
 
-  /** Stored synchronously before the edit shows; the append that follows is asynchronous. */
+  /**
+   * Stored synchronously before the edit shows; the append that follows is asynchronous.
+   * Before storage is open, into the journal the storage will have (where there is one).
+   */
   private journal(entry: OutboxEntry): void {
     try {
-      this.outboxStore?.journalEntry(entry);
+      if (this.outboxStore) this.outboxStore.journalEntry(entry);
+      else if (this.options.earlyJournal) {
+        journalOutboxEntry(this.options.earlyJournal, this.outboxKey, entry);
+      }
     } catch (error) {
       // A full or broken journal: the edit is still appended to the outbox a moment later.
       this.emit('error', { error });

@@ -29,6 +29,7 @@ import { uuidv7 } from './ids.ts';
 import { authorizedFetch, isNetworkError, networkRetryExchange } from './network.ts';
 import {
   type EncryptionOptions,
+  earlyJournal,
   openStorage,
   type SerializedEntries,
   type StorageOption,
@@ -155,11 +156,12 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
   };
   if (options.token) lastToken = options.token;
 
+  const storageOption = options.storage ?? defaultStorage();
   const engine = new SyncEngine({
     workspaceId: options.workspaceId,
     clientId: options.clientId,
-    storage: () =>
-      openStorage(options.storage ?? defaultStorage(), options.encryptionKey, options.encryption),
+    storage: () => openStorage(storageOption, options.encryptionKey, options.encryption),
+    earlyJournal: earlyJournal(storageOption, options.encryptionKey),
     userId: () => subjectOf(lastToken),
     batchWindowMs: options.batchWindowMs ?? defaults.batchWindowMs,
     maxBatchSize: options.maxBatchSize ?? defaults.maxBatchSize,
