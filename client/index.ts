@@ -5,6 +5,7 @@ import { createClient as createWsClient, type Client as WsClient } from 'graphql
 import { backoffDelay } from './backoff.ts';
 import { createCacheConfig } from './cache.ts';
 import { browserConnectivity, type Connectivity } from './connectivity.ts';
+import { deadlineFetch, socketWatchdog } from './deadline.ts';
 import { SyncEngine, type SyncEventName, type SyncEvents, type SyncStatus } from './engine.ts';
 import {
   type CommentCreate,
@@ -73,6 +74,14 @@ export interface SyncClientOptions {
   maxBatchSize?: number;
   /** changesSince page size (default 500). */
   pageSize?: number;
+  /**
+   * Deadline of every HTTP request (push, catch-up, conflict pages, queries), answer included,
+   * and of a WebSocket connect or keep-alive pong: past it the request is aborted and retried
+   * with backoff, and `status.online` turns false (default 10 s).
+   */
+  requestTimeoutMs?: number;
+  /** How often the WebSocket is pinged to find a silent connection (default 10 s). */
+  keepAliveMs?: number;
   /** Backoff for retries and reconnects: first delay and ceiling (default 250 ms, 30 s). */
   retry?: { baseMs?: number; maxMs?: number };
   /** Injectable time and randomness, for tests. */
@@ -123,6 +132,7 @@ const defaults = {
   pageSize: 500,
   retry: { baseMs: 250, maxMs: 30_000 },
   httpRetries: 2,
+  requestTimeoutMs: 10_000,
   keepAliveMs: 10_000,
 };
 
@@ -174,7 +184,17 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
   });
 
   const url = graphqlUrl(options.url);
+  const deadline = {
+    timeoutMs: options.requestTimeoutMs ?? defaults.requestTimeoutMs,
+    setTimeout: timers.setTimeout,
+    clearTimeout: timers.clearTimeout,
+  };
+  const requests = deadlineFetch(
+    authorizedFetch(options.fetch ?? globalThis.fetch.bind(globalThis), trackedToken),
+    deadline,
+  );
   let ws: WsClient | undefined;
+  const watchdog = socketWatchdog({ ...deadline, terminate: () => ws?.terminate() });
   let wsDisposed = false;
   const reconnects = reconnectWaits(timers);
   // The token the current socket connected with, and the renewal keeping it fresh.
@@ -183,9 +203,11 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
   const wsClient = async (): Promise<WsClient> => {
     ws ??= createWsClient({
       url: url.replace(/^http/, 'ws'),
-      webSocketImpl: options.WebSocket ?? globalThis.WebSocket ?? (await import('ws')).WebSocket,
+      webSocketImpl: quietOnAbort(
+        options.WebSocket ?? globalThis.WebSocket ?? (await import('ws')).WebSocket,
+      ),
       lazy: true,
-      keepAlive: defaults.keepAliveMs,
+      keepAlive: options.keepAliveMs ?? defaults.keepAliveMs,
       retryAttempts: Number.POSITIVE_INFINITY,
       shouldRetry: () => !wsDisposed,
       retryWait: (retries) => reconnects.wait(backoffDelay(retries, retry)),
@@ -195,7 +217,11 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
         return { authorization: `Bearer ${wsToken}` };
       },
       on: {
+        connecting: () => watchdog.connecting(),
+        ping: (received) => watchdog.ping(received),
+        pong: (received) => watchdog.pong(received),
         connected: (socket) => {
+          watchdog.connected();
           engine.onLiveConnected();
           // Renewing the token over the open socket keeps the subscriptions; letting it
           // expire means a 4403 close, a reconnect and a catch-up.
@@ -214,6 +240,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
                 });
         },
         closed: (event) => {
+          watchdog.closed();
           tokenRenewal?.stop();
           tokenRenewal = undefined;
           // 1000 is graphql-ws's own lazy close once nothing is subscribed.
@@ -234,7 +261,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
   const storageForCache = lazyCacheStorage(engine);
   const client = new Client({
     url,
-    fetch: authorizedFetch(options.fetch ?? globalThis.fetch.bind(globalThis), trackedToken),
+    fetch: requests.fetch,
     preferGetMethod: false,
     exchanges: [
       offlineExchange({
@@ -326,6 +353,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
       tokenRenewal?.stop();
       stopConnectivity?.();
       await engine.close();
+      requests.abortAll();
       reconnects.wakeAll({ orSkipNext: false });
       // dispose() rethrows the close of a socket still connecting: closing is what we want.
       // It also waits for a connect in progress, which must not hold close() for long.
@@ -451,6 +479,24 @@ function trackedTimers(base: { setTimeout: typeof setTimeout; clearTimeout: type
       for (const timer of live) base.clearTimeout(timer);
       live.clear();
     },
+  };
+}
+
+/**
+ * The `ws` package reports a socket closed while still connecting (graphql-ws does that to a
+ * silent connect, see socketWatchdog) as an 'error' event, after graphql-ws has stopped
+ * listening: without a listener of its own that would be an uncaught exception.
+ */
+function quietOnAbort(impl: unknown): unknown {
+  const Base = impl as new (
+    ...args: unknown[]
+  ) => { on?: (event: string, listener: () => void) => void };
+  if (typeof Base !== 'function' || typeof Base.prototype?.on !== 'function') return impl;
+  return class extends Base {
+    constructor(...args: unknown[]) {
+      super(...args);
+      this.on?.('error', () => undefined);
+    }
   };
 }
 
