@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SyncClient } from '../../client/index.ts';
 import { testDatabaseKinds } from '../support/database.ts';
-import { startFaultyProxy } from '../support/faulty-proxy.ts';
+import { type FaultMode, seededRandom, startFaultyProxy } from '../support/faulty-proxy.ts';
 import { createWorkspace, syncClient } from '../support/sync.ts';
 import {
   eventually,
@@ -68,7 +68,76 @@ describe.each(testDatabaseKinds())('client on a weak network (%s)', (kind) => {
       15_000,
     );
   }, 60_000);
+
+  it('applies every create, counter delta and set add once through seeded faults and a restart', async () => {
+    // The faults each new connection gets come from this seed; timing still varies run to
+    // run. A failure prints the seed: WEAK_NETWORK_SEED=<seed> replays its faults.
+    const seed = Number(process.env.WEAK_NETWORK_SEED ?? 16_016);
+    const random = seededRandom(seed);
+    const proxy = await startFaultyProxy(portOf(fixture.server));
+    fixture.cleanup(() => proxy.close());
+    const workspaceId = await createWorkspace(fixture.server, 'ada');
+    const clients = [
+      await proxiedClient(workspaceId, proxy.url),
+      await proxiedClient(workspaceId, proxy.url),
+      await proxiedClient(workspaceId, proxy.url),
+    ];
+    const sharedId = clients[0]?.tasks.create({ title: 'Shared', timeSpentMinutes: 0 }) ?? '';
+    await clients[0]?.flush();
+    await Promise.all(clients.map((client) => client.pull()));
+
+    proxy.policy = () => weakNetworkFault(random);
+    const expected = new Map<string, { minutes: number; tags: Set<string> }>();
+    const expect_ = (id: string) => {
+      const entry = expected.get(id) ?? { minutes: 0, tags: new Set<string>() };
+      expected.set(id, entry);
+      return entry;
+    };
+    const rounds = 6;
+    for (let round = 0; round < rounds; round++) {
+      for (const [index, client] of clients.entries()) {
+        const id = client.tasks.create({ title: `c${index} r${round}`, timeSpentMinutes: 0 });
+        client.tasks.update(id, { timeSpentDelta: round + 1 });
+        client.tasks.update(id, { tagsAdd: [`client-${index}`] });
+        expect_(id).minutes += round + 1;
+        expect_(id).tags.add(`client-${index}`);
+        client.tasks.update(sharedId, { timeSpentDelta: 1, tagsAdd: [`r${round}-c${index}`] });
+        expect_(sharedId).minutes += 1;
+        expect_(sharedId).tags.add(`r${round}-c${index}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      if (round === rounds / 2) await fixture.server.restart();
+    }
+
+    proxy.policy = () => ({ kind: 'pass' });
+    const context = `seed ${seed}, faults ${JSON.stringify(proxy.counts)}`;
+    await withDeadline(
+      Promise.all(clients.map((client) => client.flush())),
+      30_000,
+      `flush() of every client (${context})`,
+    );
+    for (const client of clients) expect(client.status, context).toMatchObject({ rejected: 0 });
+
+    const { entities } = await syncClient(fixture.server, 'ada', workspaceId).pullAll();
+    const byId = new Map(entities.map((entity) => [entity.id, entity]));
+    for (const [id, { minutes, tags }] of expected) {
+      const task = byId.get(id);
+      expect(task, `${id} (${context})`).toMatchObject({ timeSpentMinutes: minutes });
+      expect(new Set(task?.tags as string[]), `${id} (${context})`).toEqual(tags);
+    }
+    expect(entities.length, context).toBe(expected.size);
+  }, 90_000);
 });
+
+/** Half the connections pass; the rest are slow, reset, cut after commit or black-holed. */
+function weakNetworkFault(random: () => number): FaultMode {
+  const roll = random();
+  if (roll < 0.5) return { kind: 'pass' };
+  if (roll < 0.65) return { kind: 'delay', delayMs: 20 + Math.floor(random() * 200) };
+  if (roll < 0.75) return { kind: 'reset' };
+  if (roll < 0.9) return { kind: 'cut' };
+  return { kind: 'blackhole' };
+}
 
 function portOf(server: RestartableServer): number {
   return Number(new URL(server.url).port);
