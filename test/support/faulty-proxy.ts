@@ -27,6 +27,8 @@ export interface FaultyProxy {
   readonly counts: Record<FaultMode['kind'], number>;
   /** Open connections go silent both ways and stay open (a dead NAT mapping). */
   silenceOpenConnections(): void;
+  /** Open connections are reset (a lost mobile link): new ones get new faults. */
+  resetOpenConnections(): void;
   close(): Promise<void>;
 }
 
@@ -40,6 +42,9 @@ export async function startFaultyProxy(targetPort: number): Promise<FaultyProxy>
     counts,
     silenceOpenConnections() {
       for (const connection of open) connection.silence();
+    },
+    resetOpenConnections() {
+      for (const { client } of open) client.resetAndDestroy();
     },
     async close() {
       for (const { client, upstream } of open) {
