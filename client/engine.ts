@@ -61,6 +61,11 @@ export interface SyncStatus {
   openConflicts: number;
   /** Local changes the server rejected since this client started. */
   rejected: number;
+  /**
+   * The server refused the token (UNAUTHENTICATED). With getToken, requests go on, asking it
+   * for a token each time; with a static token, nothing is sent until setToken().
+   */
+  tokenRefused: boolean;
 }
 
 export interface SyncEvents {
@@ -74,6 +79,8 @@ export interface SyncEvents {
   };
   /** Every acknowledged change, whatever its status. */
   result: { change: OutboxEntry; result: ChangeResult };
+  /** The server refused the token (UNAUTHENTICATED): fired when that starts, not per request. */
+  auth: { error: { code: 'UNAUTHENTICATED'; message: string } };
   /** Something failed in the background (storage, an unexpected server answer). */
   error: { error: unknown };
 }
@@ -96,6 +103,8 @@ export interface EngineOptions {
   setTimeout: typeof setTimeout;
   clearTimeout: typeof clearTimeout;
   retry: BackoffOptions;
+  /** A fixed token: once refused, asking again gives the same, so retries wait for setToken. */
+  staticToken: () => boolean;
 }
 
 // Whole-request errors worth trying again later; any other error rejects the batch.
@@ -159,6 +168,7 @@ export class SyncEngine implements ExchangeHooks {
   /** The device says it has no network (browser events): no probes or retries until back. */
   private deviceOffline = false;
   private rejected = 0;
+  private tokenRefused = false;
   private ready = false;
   private closed = false;
   private sending = false;
@@ -211,6 +221,7 @@ export class SyncEngine implements ExchangeHooks {
       cursor: this.cursor,
       openConflicts: this.conflicts.size,
       rejected: this.rejected,
+      tokenRefused: this.tokenRefused,
     };
   }
 
@@ -495,6 +506,10 @@ export class SyncEngine implements ExchangeHooks {
       if (isNetworkError(result.error)) this.setOnline(false);
       else if (result.data || result.error?.response) this.setOnline(true);
     }
+    if (result.data && this.tokenRefused && operation.kind !== 'subscription') {
+      this.tokenRefused = false;
+      this.publishStatus();
+    }
     if (!result.data || this.closed) return result;
     const data = this.gate(result.data) as typeof result.data;
     if (operation.context.converge?.live === 'entities') {
@@ -576,7 +591,7 @@ export class SyncEngine implements ExchangeHooks {
 
   private scheduleRetry(): void {
     // A device without network sends nothing; connectivityChanged(true) sends at once.
-    if (this.closed || this.retryTimer || this.deviceOffline) return;
+    if (this.closed || this.retryTimer || this.deviceOffline || this.waitsForToken()) return;
     const delay = backoffDelay(this.retryAttempt++, this.options.retry);
     this.retryTimer = this.options.setTimeout(() => {
       this.retryTimer = undefined;
@@ -605,6 +620,7 @@ export class SyncEngine implements ExchangeHooks {
     if (!payload) {
       const error = result.error?.graphQLErrors[0];
       const code = String(error?.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
+      if (code === 'UNAUTHENTICATED') this.refuseToken(error?.message);
       if (RETRYABLE_CODES.has(code)) return 'retry';
       // The server will never take this batch as it is (FORBIDDEN, BAD_USER_INPUT...):
       // rejecting it beats blocking every later change forever.
@@ -715,7 +731,10 @@ export class SyncEngine implements ExchangeHooks {
       );
       if (this.closed) return;
       const page = result.data?.changesSince;
-      if (!page) throw result.error ?? new Error('changesSince returned nothing');
+      if (!page) {
+        this.noticeRefusedToken(result);
+        throw result.error ?? new Error('changesSince returned nothing');
+      }
       // inspect() absorbed the page's entities before this point: the cursor may move.
       replica.setCursor(page.cursor);
       this.publishStatus();
@@ -769,7 +788,7 @@ export class SyncEngine implements ExchangeHooks {
 
   /** A subscription ended with an error: start over later, from the cursor reached by then. */
   private restartLive(): void {
-    if (this.closed || this.liveTimer) return;
+    if (this.closed || this.liveTimer || this.waitsForToken()) return;
     for (const subscription of this.subscriptions.splice(0)) subscription.unsubscribe();
     this.liveTimer = this.options.setTimeout(
       () => {
@@ -895,6 +914,7 @@ export class SyncEngine implements ExchangeHooks {
   /** While offline, tries the server now and then: a catch-up that succeeds means online. */
   private scheduleProbe(): void {
     if (this.closed || this.probeTimer || !this.ready || this.deviceOffline) return;
+    if (this.waitsForToken()) return;
     this.probeTimer = this.options.setTimeout(
       () => {
         this.probeTimer = undefined;
@@ -903,6 +923,35 @@ export class SyncEngine implements ExchangeHooks {
       },
       backoffDelay(this.probeAttempt++, this.options.retry),
     );
+  }
+
+  // ---- token ----------------------------------------------------------------------------
+
+  private noticeRefusedToken(result: OperationResult): void {
+    const error = result.error?.graphQLErrors.find(
+      (candidate) => candidate.extensions?.code === 'UNAUTHENTICATED',
+    );
+    if (error) this.refuseToken(error.message);
+  }
+
+  private refuseToken(message = 'The server refused the token'): void {
+    if (this.tokenRefused) return;
+    this.tokenRefused = true;
+    this.publishStatus();
+    this.emit('auth', { error: { code: 'UNAUTHENTICATED', message } });
+  }
+
+  /** A refused static token is refused again: nothing is sent until the app gives a new one. */
+  private waitsForToken(): boolean {
+    return this.tokenRefused && this.options.staticToken();
+  }
+
+  /** The app gave a new token (setToken): try it at once. */
+  tokenChanged(): void {
+    if (this.closed) return;
+    this.tokenRefused = false;
+    this.publishStatus();
+    if (this.ready) this.tryNow();
   }
 
   // ---- events -----------------------------------------------------------------------------

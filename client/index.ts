@@ -49,7 +49,7 @@ export interface SyncClientOptions {
   url: string;
   /** A fixed bearer token; or getToken, asked before every request and every connect. */
   token?: string;
-  getToken?: () => string | Promise<string>;
+  getToken?: (() => string | Promise<string>) | undefined;
   workspaceId: string;
   /** Identifies this device's changes for idempotency; persisted in storage when absent. */
   clientId?: string;
@@ -120,6 +120,11 @@ export interface SyncClient {
   flush(): Promise<void>;
   /** Catches up from the stored cursor now. */
   pull(): Promise<void>;
+  /**
+   * A new token, used from now on instead of `token` or `getToken`: after an `auth` event
+   * (status.tokenRefused) a client with a static token sends nothing until this is called.
+   */
+  setToken(token: string): void;
   /** Resolves once storage is loaded and the outbox restored. */
   ready: Promise<void>;
   /** Persists everything and releases sockets and timers. */
@@ -150,7 +155,9 @@ const globalTimers = {
 };
 
 export function createSyncClient(options: SyncClientOptions): SyncClient {
-  const getToken = tokenSource(options);
+  // setToken() replaces it; a static token is one to wait on once refused.
+  let getToken = tokenSource(options);
+  let staticToken = options.getToken === undefined;
   const timers = trackedTimers(options.timers ?? globalTimers);
   const random = options.random ?? Math.random;
   const retry = {
@@ -181,6 +188,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     setTimeout: timers.setTimeout,
     clearTimeout: timers.clearTimeout,
     retry,
+    staticToken: () => staticToken,
   });
 
   const url = graphqlUrl(options.url);
@@ -347,6 +355,17 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     on: (name, listener) => engine.on(name, listener),
     flush: () => engine.flush(),
     pull: () => engine.pull(),
+    setToken(token) {
+      if (typeof token !== 'string' || token === '') {
+        throw new TypeError('setToken needs a non-empty token');
+      }
+      getToken = () => token;
+      staticToken = true;
+      lastToken = token;
+      engine.tokenChanged();
+      // A socket refused for its token waits out a backoff: connect with the new one now.
+      reconnects.wakeAll({ orSkipNext: true });
+    },
     ready: engine.started,
     async close() {
       wsDisposed = true;
