@@ -36,9 +36,15 @@ import {
 import { HybridClock } from './hlc.ts';
 import { uuidv4 } from './ids.ts';
 import { isNetworkError } from './network.ts';
-import { type OutboxEntry, OutboxStore, takeBatch, toChangeInput } from './outbox.ts';
+import {
+  journalOutboxEntry,
+  type OutboxEntry,
+  OutboxStore,
+  takeBatch,
+  toChangeInput,
+} from './outbox.ts';
 import { Replica } from './replica.ts';
-import type { SyncStorage } from './storage/types.ts';
+import type { SyncJournal, SyncStorage } from './storage/types.ts';
 
 export type ChangeResult = PushChangesMutation['pushChanges']['results'][number];
 export type Conflict = ConflictFieldsFragment;
@@ -55,6 +61,11 @@ export interface SyncStatus {
   openConflicts: number;
   /** Local changes the server rejected since this client started. */
   rejected: number;
+  /**
+   * The server refused the token (UNAUTHENTICATED). With getToken, requests go on, asking it
+   * for a token each time; with a static token, nothing is sent until setToken().
+   */
+  tokenRefused: boolean;
 }
 
 export interface SyncEvents {
@@ -68,6 +79,8 @@ export interface SyncEvents {
   };
   /** Every acknowledged change, whatever its status. */
   result: { change: OutboxEntry; result: ChangeResult };
+  /** The server refused the token (UNAUTHENTICATED): fired when that starts, not per request. */
+  auth: { error: { code: 'UNAUTHENTICATED'; message: string } };
   /** Something failed in the background (storage, an unexpected server answer). */
   error: { error: unknown };
 }
@@ -78,6 +91,8 @@ export interface EngineOptions {
   workspaceId: string;
   clientId: string | undefined;
   storage: () => Promise<SyncStorage>;
+  /** The storage's journal, usable before it is open: edits made before then go there. */
+  earlyJournal: SyncJournal | undefined;
   userId: () => string | null;
   /** Edits made within this window go out together. */
   batchWindowMs: number;
@@ -88,6 +103,8 @@ export interface EngineOptions {
   setTimeout: typeof setTimeout;
   clearTimeout: typeof clearTimeout;
   retry: BackoffOptions;
+  /** A fixed token: once refused, asking again gives the same, so retries wait for setToken. */
+  staticToken: () => boolean;
 }
 
 // Whole-request errors worth trying again later; any other error rejects the batch.
@@ -151,6 +168,7 @@ export class SyncEngine implements ExchangeHooks {
   /** The device says it has no network (browser events): no probes or retries until back. */
   private deviceOffline = false;
   private rejected = 0;
+  private tokenRefused = false;
   private ready = false;
   private closed = false;
   private sending = false;
@@ -199,10 +217,11 @@ export class SyncEngine implements ExchangeHooks {
   status(): SyncStatus {
     return {
       online: this.online,
-      pending: this.entries.length,
+      pending: this.entries.length + this.early.length,
       cursor: this.cursor,
       openConflicts: this.conflicts.size,
       rejected: this.rejected,
+      tokenRefused: this.tokenRefused,
     };
   }
 
@@ -252,6 +271,7 @@ export class SyncEngine implements ExchangeHooks {
       this.attach(entry);
       this.scheduleWindow();
     } else {
+      this.journal(entry);
       this.early.push(entry);
     }
     this.publishStatus();
@@ -316,24 +336,38 @@ export class SyncEngine implements ExchangeHooks {
     });
     await replica.load();
     this.replica = replica;
-    this.outboxStore = new OutboxStore(storage, `outbox:${this.options.workspaceId}`);
+    this.outboxStore = new OutboxStore(storage, this.outboxKey);
     const stored = await this.outboxStore.load();
     this.clock.observe(stored.clock);
     for (const entry of stored.entries) this.clock.observe(entry.hlc);
+    // load() took this process's early edits out of the journal too: they are adopted below,
+    // after the edits of earlier runs, in the order made.
+    const early = new Set(this.early.map((entry) => entry.mutationId));
+    this.entries.push(...stored.entries.filter((entry) => !early.has(entry.mutationId)));
+    this.adoptEarlyEdits();
+    // Closed before ready: the early edits are being stored (close() waits for that).
     if (this.closed) return;
 
     await this.hydrate();
-    this.entries.push(...stored.entries);
-    for (const entry of this.early.splice(0)) {
-      entry.baseVersion = entry.op === 'create' ? 0 : this.baseVersionAtEdit(entry);
-      this.entries.push(entry);
-      this.persistAppend(entry);
-    }
+    this.adoptEarlyEdits();
     for (const entry of this.entries) this.attach(entry);
     this.ready = true;
     this.publishStatus();
     if (this.entries.length > 0) this.scheduleWindow();
     void this.pull().catch(() => undefined);
+  }
+
+  /** Moves edits made before storage was open into the outbox, with their base version. */
+  private adoptEarlyEdits(): void {
+    for (const entry of this.early.splice(0)) {
+      entry.baseVersion = entry.op === 'create' ? 0 : this.baseVersionAtEdit(entry);
+      this.entries.push(entry);
+      this.persistAppend(entry);
+    }
+  }
+
+  private get outboxKey(): string {
+    return `outbox:${this.options.workspaceId}`;
   }
 
   /** The version this edit builds on, or null when it builds on a pending edit of ours. */
@@ -353,10 +387,16 @@ export class SyncEngine implements ExchangeHooks {
     return this.replica?.get(typenameOf[entry.kind], entry.id)?.version ?? 1;
   }
 
-  /** Stored synchronously before the edit shows; the append that follows is asynchronous. */
+  /**
+   * Stored synchronously before the edit shows; the append that follows is asynchronous.
+   * Before storage is open, into the journal the storage will have (where there is one).
+   */
   private journal(entry: OutboxEntry): void {
     try {
-      this.outboxStore?.journalEntry(entry);
+      if (this.outboxStore) this.outboxStore.journalEntry(entry);
+      else if (this.options.earlyJournal) {
+        journalOutboxEntry(this.options.earlyJournal, this.outboxKey, entry);
+      }
     } catch (error) {
       // A full or broken journal: the edit is still appended to the outbox a moment later.
       this.emit('error', { error });
@@ -466,6 +506,10 @@ export class SyncEngine implements ExchangeHooks {
       if (isNetworkError(result.error)) this.setOnline(false);
       else if (result.data || result.error?.response) this.setOnline(true);
     }
+    if (result.data && this.tokenRefused && operation.kind !== 'subscription') {
+      this.tokenRefused = false;
+      this.publishStatus();
+    }
     if (!result.data || this.closed) return result;
     const data = this.gate(result.data) as typeof result.data;
     if (operation.context.converge?.live === 'entities') {
@@ -547,7 +591,7 @@ export class SyncEngine implements ExchangeHooks {
 
   private scheduleRetry(): void {
     // A device without network sends nothing; connectivityChanged(true) sends at once.
-    if (this.closed || this.retryTimer || this.deviceOffline) return;
+    if (this.closed || this.retryTimer || this.deviceOffline || this.waitsForToken()) return;
     const delay = backoffDelay(this.retryAttempt++, this.options.retry);
     this.retryTimer = this.options.setTimeout(() => {
       this.retryTimer = undefined;
@@ -576,6 +620,7 @@ export class SyncEngine implements ExchangeHooks {
     if (!payload) {
       const error = result.error?.graphQLErrors[0];
       const code = String(error?.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
+      if (code === 'UNAUTHENTICATED') this.refuseToken(error?.message);
       if (RETRYABLE_CODES.has(code)) return 'retry';
       // The server will never take this batch as it is (FORBIDDEN, BAD_USER_INPUT...):
       // rejecting it beats blocking every later change forever.
@@ -686,7 +731,10 @@ export class SyncEngine implements ExchangeHooks {
       );
       if (this.closed) return;
       const page = result.data?.changesSince;
-      if (!page) throw result.error ?? new Error('changesSince returned nothing');
+      if (!page) {
+        this.noticeRefusedToken(result);
+        throw result.error ?? new Error('changesSince returned nothing');
+      }
       // inspect() absorbed the page's entities before this point: the cursor may move.
       replica.setCursor(page.cursor);
       this.publishStatus();
@@ -740,7 +788,7 @@ export class SyncEngine implements ExchangeHooks {
 
   /** A subscription ended with an error: start over later, from the cursor reached by then. */
   private restartLive(): void {
-    if (this.closed || this.liveTimer) return;
+    if (this.closed || this.liveTimer || this.waitsForToken()) return;
     for (const subscription of this.subscriptions.splice(0)) subscription.unsubscribe();
     this.liveTimer = this.options.setTimeout(
       () => {
@@ -866,6 +914,7 @@ export class SyncEngine implements ExchangeHooks {
   /** While offline, tries the server now and then: a catch-up that succeeds means online. */
   private scheduleProbe(): void {
     if (this.closed || this.probeTimer || !this.ready || this.deviceOffline) return;
+    if (this.waitsForToken()) return;
     this.probeTimer = this.options.setTimeout(
       () => {
         this.probeTimer = undefined;
@@ -874,6 +923,35 @@ export class SyncEngine implements ExchangeHooks {
       },
       backoffDelay(this.probeAttempt++, this.options.retry),
     );
+  }
+
+  // ---- token ----------------------------------------------------------------------------
+
+  private noticeRefusedToken(result: OperationResult): void {
+    const error = result.error?.graphQLErrors.find(
+      (candidate) => candidate.extensions?.code === 'UNAUTHENTICATED',
+    );
+    if (error) this.refuseToken(error.message);
+  }
+
+  private refuseToken(message = 'The server refused the token'): void {
+    if (this.tokenRefused) return;
+    this.tokenRefused = true;
+    this.publishStatus();
+    this.emit('auth', { error: { code: 'UNAUTHENTICATED', message } });
+  }
+
+  /** A refused static token is refused again: nothing is sent until the app gives a new one. */
+  private waitsForToken(): boolean {
+    return this.tokenRefused && this.options.staticToken();
+  }
+
+  /** The app gave a new token (setToken): try it at once. */
+  tokenChanged(): void {
+    if (this.closed) return;
+    this.tokenRefused = false;
+    this.publishStatus();
+    if (this.ready) this.tryNow();
   }
 
   // ---- events -----------------------------------------------------------------------------

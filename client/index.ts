@@ -5,6 +5,7 @@ import { createClient as createWsClient, type Client as WsClient } from 'graphql
 import { backoffDelay } from './backoff.ts';
 import { createCacheConfig } from './cache.ts';
 import { browserConnectivity, type Connectivity } from './connectivity.ts';
+import { deadlineFetch, socketWatchdog } from './deadline.ts';
 import { SyncEngine, type SyncEventName, type SyncEvents, type SyncStatus } from './engine.ts';
 import {
   type CommentCreate,
@@ -29,6 +30,7 @@ import { uuidv7 } from './ids.ts';
 import { authorizedFetch, isNetworkError, networkRetryExchange } from './network.ts';
 import {
   type EncryptionOptions,
+  earlyJournal,
   openStorage,
   type SerializedEntries,
   type StorageOption,
@@ -47,7 +49,7 @@ export interface SyncClientOptions {
   url: string;
   /** A fixed bearer token; or getToken, asked before every request and every connect. */
   token?: string;
-  getToken?: () => string | Promise<string>;
+  getToken?: (() => string | Promise<string>) | undefined;
   workspaceId: string;
   /** Identifies this device's changes for idempotency; persisted in storage when absent. */
   clientId?: string;
@@ -72,6 +74,14 @@ export interface SyncClientOptions {
   maxBatchSize?: number;
   /** changesSince page size (default 500). */
   pageSize?: number;
+  /**
+   * Deadline of every HTTP request (push, catch-up, conflict pages, queries), answer included,
+   * and of a WebSocket connect or keep-alive pong: past it the request is aborted and retried
+   * with backoff, and `status.online` turns false (default 10 s).
+   */
+  requestTimeoutMs?: number;
+  /** How often the WebSocket is pinged to find a silent connection (default 10 s). */
+  keepAliveMs?: number;
   /** Backoff for retries and reconnects: first delay and ceiling (default 250 ms, 30 s). */
   retry?: { baseMs?: number; maxMs?: number };
   /** Injectable time and randomness, for tests. */
@@ -110,6 +120,11 @@ export interface SyncClient {
   flush(): Promise<void>;
   /** Catches up from the stored cursor now. */
   pull(): Promise<void>;
+  /**
+   * A new token, used from now on instead of `token` or `getToken`: after an `auth` event
+   * (status.tokenRefused) a client with a static token sends nothing until this is called.
+   */
+  setToken(token: string): void;
   /** Resolves once storage is loaded and the outbox restored. */
   ready: Promise<void>;
   /** Persists everything and releases sockets and timers. */
@@ -122,6 +137,7 @@ const defaults = {
   pageSize: 500,
   retry: { baseMs: 250, maxMs: 30_000 },
   httpRetries: 2,
+  requestTimeoutMs: 10_000,
   keepAliveMs: 10_000,
 };
 
@@ -139,7 +155,9 @@ const globalTimers = {
 };
 
 export function createSyncClient(options: SyncClientOptions): SyncClient {
-  const getToken = tokenSource(options);
+  // setToken() replaces it; a static token is one to wait on once refused.
+  let getToken = tokenSource(options);
+  let staticToken = options.getToken === undefined;
   const timers = trackedTimers(options.timers ?? globalTimers);
   const random = options.random ?? Math.random;
   const retry = {
@@ -155,11 +173,12 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
   };
   if (options.token) lastToken = options.token;
 
+  const storageOption = options.storage ?? defaultStorage();
   const engine = new SyncEngine({
     workspaceId: options.workspaceId,
     clientId: options.clientId,
-    storage: () =>
-      openStorage(options.storage ?? defaultStorage(), options.encryptionKey, options.encryption),
+    storage: () => openStorage(storageOption, options.encryptionKey, options.encryption),
+    earlyJournal: earlyJournal(storageOption, options.encryptionKey),
     userId: () => subjectOf(lastToken),
     batchWindowMs: options.batchWindowMs ?? defaults.batchWindowMs,
     maxBatchSize: options.maxBatchSize ?? defaults.maxBatchSize,
@@ -169,10 +188,21 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     setTimeout: timers.setTimeout,
     clearTimeout: timers.clearTimeout,
     retry,
+    staticToken: () => staticToken,
   });
 
   const url = graphqlUrl(options.url);
+  const deadline = {
+    timeoutMs: options.requestTimeoutMs ?? defaults.requestTimeoutMs,
+    setTimeout: timers.setTimeout,
+    clearTimeout: timers.clearTimeout,
+  };
+  const requests = deadlineFetch(
+    authorizedFetch(options.fetch ?? globalThis.fetch.bind(globalThis), trackedToken),
+    deadline,
+  );
   let ws: WsClient | undefined;
+  const watchdog = socketWatchdog({ ...deadline, terminate: () => ws?.terminate() });
   let wsDisposed = false;
   const reconnects = reconnectWaits(timers);
   // The token the current socket connected with, and the renewal keeping it fresh.
@@ -181,9 +211,11 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
   const wsClient = async (): Promise<WsClient> => {
     ws ??= createWsClient({
       url: url.replace(/^http/, 'ws'),
-      webSocketImpl: options.WebSocket ?? globalThis.WebSocket ?? (await import('ws')).WebSocket,
+      webSocketImpl: quietOnAbort(
+        options.WebSocket ?? globalThis.WebSocket ?? (await import('ws')).WebSocket,
+      ),
       lazy: true,
-      keepAlive: defaults.keepAliveMs,
+      keepAlive: options.keepAliveMs ?? defaults.keepAliveMs,
       retryAttempts: Number.POSITIVE_INFINITY,
       shouldRetry: () => !wsDisposed,
       retryWait: (retries) => reconnects.wait(backoffDelay(retries, retry)),
@@ -193,7 +225,11 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
         return { authorization: `Bearer ${wsToken}` };
       },
       on: {
+        connecting: () => watchdog.connecting(),
+        ping: (received) => watchdog.ping(received),
+        pong: (received) => watchdog.pong(received),
         connected: (socket) => {
+          watchdog.connected();
           engine.onLiveConnected();
           // Renewing the token over the open socket keeps the subscriptions; letting it
           // expire means a 4403 close, a reconnect and a catch-up.
@@ -212,6 +248,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
                 });
         },
         closed: (event) => {
+          watchdog.closed();
           tokenRenewal?.stop();
           tokenRenewal = undefined;
           // 1000 is graphql-ws's own lazy close once nothing is subscribed.
@@ -232,7 +269,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
   const storageForCache = lazyCacheStorage(engine);
   const client = new Client({
     url,
-    fetch: authorizedFetch(options.fetch ?? globalThis.fetch.bind(globalThis), trackedToken),
+    fetch: requests.fetch,
     preferGetMethod: false,
     exchanges: [
       offlineExchange({
@@ -318,12 +355,24 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     on: (name, listener) => engine.on(name, listener),
     flush: () => engine.flush(),
     pull: () => engine.pull(),
+    setToken(token) {
+      if (typeof token !== 'string' || token === '') {
+        throw new TypeError('setToken needs a non-empty token');
+      }
+      getToken = () => token;
+      staticToken = true;
+      lastToken = token;
+      engine.tokenChanged();
+      // A socket refused for its token waits out a backoff: connect with the new one now.
+      reconnects.wakeAll({ orSkipNext: true });
+    },
     ready: engine.started,
     async close() {
       wsDisposed = true;
       tokenRenewal?.stop();
       stopConnectivity?.();
       await engine.close();
+      requests.abortAll();
       reconnects.wakeAll({ orSkipNext: false });
       // dispose() rethrows the close of a socket still connecting: closing is what we want.
       // It also waits for a connect in progress, which must not hold close() for long.
@@ -449,6 +498,24 @@ function trackedTimers(base: { setTimeout: typeof setTimeout; clearTimeout: type
       for (const timer of live) base.clearTimeout(timer);
       live.clear();
     },
+  };
+}
+
+/**
+ * The `ws` package reports a socket closed while still connecting (graphql-ws does that to a
+ * silent connect, see socketWatchdog) as an 'error' event, after graphql-ws has stopped
+ * listening: without a listener of its own that would be an uncaught exception.
+ */
+function quietOnAbort(impl: unknown): unknown {
+  const Base = impl as new (
+    ...args: unknown[]
+  ) => { on?: (event: string, listener: () => void) => void };
+  if (typeof Base !== 'function' || typeof Base.prototype?.on !== 'function') return impl;
+  return class extends Base {
+    constructor(...args: unknown[]) {
+      super(...args);
+      this.on?.('error', () => undefined);
+    }
   };
 }
 

@@ -55,7 +55,7 @@ export class OutboxStore {
     const journaled = this.readJournal();
     if (journaled.length > 0) {
       // Entries made just before a reload or crash. Some may be in the record already
-      // (the crash came after the append); append() skips those and clears the journal.
+      // (the crash came after the append); append() keeps one copy and clears the journal.
       await this.append(journaled);
     }
     const text = await this.storage.getItem(this.key);
@@ -64,13 +64,18 @@ export class OutboxStore {
 
   /** Stores `entry` synchronously, before it shows; append() makes it part of the record. */
   journalEntry(entry: OutboxEntry): void {
-    this.journal?.put(this.journalKey(entry.mutationId), JSON.stringify(entry));
+    if (this.journal) journalOutboxEntry(this.journal, this.key, entry);
   }
 
+  /** Adds entries at the end; one the record has already is replaced where it stands. */
   async append(entries: readonly OutboxEntry[], clock?: string): Promise<void> {
     await this.update((stored) => {
-      const known = new Set(stored.entries.map((entry) => entry.mutationId));
-      for (const entry of entries) if (!known.has(entry.mutationId)) stored.entries.push(entry);
+      const known = new Map(stored.entries.map((entry, index) => [entry.mutationId, index]));
+      for (const entry of entries) {
+        const index = known.get(entry.mutationId);
+        if (index === undefined) stored.entries.push(entry);
+        else stored.entries[index] = entry;
+      }
       if (clock !== undefined) stored.clock = clock;
     });
     this.journal?.remove(entries.map((entry) => this.journalKey(entry.mutationId)));
@@ -84,7 +89,7 @@ export class OutboxStore {
   }
 
   private journalKey(mutationId: string): string {
-    return `${this.key}:${mutationId}`;
+    return journalKey(this.key, mutationId);
   }
 
   /** Journaled entries in the order made; one that cannot be read is dropped, not fatal. */
@@ -113,6 +118,22 @@ export class OutboxStore {
       return JSON.stringify(stored);
     });
   }
+}
+
+function journalKey(outboxKey: string, mutationId: string): string {
+  return `${outboxKey}:${mutationId}`;
+}
+
+/**
+ * Journals an entry where OutboxStore.load() of the outbox `outboxKey` finds it: usable before
+ * the storage is open (the engine journals edits made in that moment this way).
+ */
+export function journalOutboxEntry(
+  journal: SyncJournal,
+  outboxKey: string,
+  entry: OutboxEntry,
+): void {
+  journal.put(journalKey(outboxKey, entry.mutationId), JSON.stringify(entry));
 }
 
 /**

@@ -1,15 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import {
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import * as fs from 'node:fs';
 import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SerializedRequest } from '@urql/exchange-graphcache';
+import { fileJournal, journalDirectory } from './file-journal.ts';
 import { Mutex } from './mutex.ts';
 import {
   applyDelta,
@@ -17,7 +11,6 @@ import {
   type SerializedEntries,
   StorageError,
   StorageErrorCode,
-  type SyncJournal,
   type SyncStorage,
 } from './types.ts';
 
@@ -39,7 +32,6 @@ const defaults: Required<FileStorageOptions> = {
 const ENTRIES_FILE = 'graphcache.json';
 const METADATA_FILE = 'graphcache-metadata.json';
 const LOCK_FILE = '.lock';
-const JOURNAL_DIRECTORY = 'journal';
 
 /**
  * Storage in a directory for Node. Every file is replaced atomically (temporary file, fsync,
@@ -120,7 +112,7 @@ export function createFileStorage(
     onOnline() {
       // Node has no connectivity events; the sync client reports when it is back online.
     },
-    journal: fileJournal(join(directory, JOURNAL_DIRECTORY)),
+    journal: fileJournal(journalDirectory(directory), fs),
     async getItem(key) {
       await ready;
       return readText(path(itemFile(key)));
@@ -173,61 +165,6 @@ async function readJson<T>(file: string, fallback: T): Promise<T> {
     return JSON.parse(text) as T;
   } catch (cause) {
     throw new StorageError(StorageErrorCode.CORRUPT, `${file} is not valid JSON`, { cause });
-  }
-}
-
-/**
- * The journal (SyncJournal): one file per entry, written synchronously, so an edit is in the
- * file system before record() returns and survives the process being killed the next moment.
- * No fsync here: edits come in bursts on the event loop, and the outbox record, fsynced, follows
- * a few milliseconds later for durability across a power cut. Temporary file and rename, so a
- * kill during `put` leaves no half entry. Other processes' entries are listed too; moving them
- * into the shared outbox twice is harmless (appends skip known mutation ids).
- */
-function fileJournal(directory: string): SyncJournal {
-  let created = false;
-  const file = (key: string) => join(directory, `${encodeURIComponent(key)}.json`);
-  return {
-    put(key, value) {
-      if (!created) mkdirSync(directory, { recursive: true, mode: 0o700 });
-      created = true;
-      const temporary = temporaryPath(file(key));
-      writeFileSync(temporary, value, { encoding: 'utf8', mode: 0o600 });
-      renameSync(temporary, file(key));
-    },
-    remove(keys) {
-      for (const key of keys) {
-        try {
-          unlinkSync(file(key));
-        } catch (error) {
-          ignoreMissing(error);
-        }
-      }
-    },
-    list(prefix) {
-      const found: [string, string][] = [];
-      for (const name of readdirIfAny(directory)) {
-        if (!name.endsWith('.json')) continue;
-        const key = decodeURIComponent(name.slice(0, -'.json'.length));
-        if (!key.startsWith(prefix)) continue;
-        try {
-          found.push([key, readFileSync(join(directory, name), 'utf8')]);
-        } catch (error) {
-          // Removed by another process between the listing and the read: nothing to recover.
-          ignoreMissing(error);
-        }
-      }
-      return found;
-    },
-  };
-}
-
-function readdirIfAny(directory: string): string[] {
-  try {
-    return readdirSync(directory);
-  } catch (error) {
-    ignoreMissing(error);
-    return [];
   }
 }
 
