@@ -393,39 +393,42 @@ describeWithChromium('the dashboard in Chromium', () => {
     await page.screenshot({ path: file.pathname, fullPage: true });
     expect((await stat(file)).size).toBeGreaterThan(20_000);
   });
-});
 
-it('keeps an edit made before the client is ready across an immediate reload, and sends it once', async () => {
-  const workspaceId = await createWorkspace(server, 'ada', 'Early shift');
-  const ada = syncClient(server, 'ada', workspaceId);
-  await createTasks(ada, ['Existing task']);
-  const { context, page } = await openDashboard({ token: await server.token('ada'), workspaceId });
-  await page.getByLabel('Title of “Existing task”').waitFor();
-  // While the flag is set, the client's IndexedDB never opens: the page is up, the sync
-  // client exists, and `ready` never comes.
-  await context.addInitScript(() => {
-    if (sessionStorage.getItem('hold-storage') !== '1') return;
-    const open = indexedDB.open.bind(indexedDB);
-    indexedDB.open = ((name: string, version?: number) =>
-      name.startsWith('converge')
-        ? ({} as IDBOpenDBRequest)
-        : open(name, version)) as typeof indexedDB.open;
+  it('keeps an edit made before the client is ready across an immediate reload, and sends it once', async () => {
+    const workspaceId = await createWorkspace(server, 'ada', 'Early shift');
+    const ada = syncClient(server, 'ada', workspaceId);
+    await createTasks(ada, ['Existing task']);
+    const { context, page } = await openDashboard({
+      token: await server.token('ada'),
+      workspaceId,
+    });
+    await page.getByLabel('Title of “Existing task”').waitFor();
+    // While the flag is set, the client's IndexedDB never opens: the page is up, the sync
+    // client exists, and `ready` never comes.
+    await context.addInitScript(() => {
+      if (sessionStorage.getItem('hold-storage') !== '1') return;
+      const open = indexedDB.open.bind(indexedDB);
+      indexedDB.open = ((name: string, version?: number) =>
+        name.startsWith('converge')
+          ? ({} as IDBOpenDBRequest)
+          : open(name, version)) as typeof indexedDB.open;
+    });
+    await page.evaluate(() => sessionStorage.setItem('hold-storage', '1'));
+    await page.reload();
+
+    await addTask(page, 'Made before ready');
+    const badge = page.getByRole('status').filter({ hasText: 'pending' });
+    // Counted at once, though storage is not open.
+    await expect.poll(() => badge.textContent()).toMatch(/1 pending/);
+    await page.evaluate(() => sessionStorage.removeItem('hold-storage'));
+    await page.reload();
+
+    await expect.poll(() => badge.textContent(), { timeout: 30_000 }).toMatch(/Online.*0 pending/);
+    await page.getByLabel('Title of “Made before ready”').waitFor();
+    const { entities } = await ada.pullAll();
+    expect(entities.map((entity) => [entity.title, entity.version])).toEqual([
+      ['Existing task', 1],
+      ['Made before ready', 1],
+    ]);
   });
-  await page.evaluate(() => sessionStorage.setItem('hold-storage', '1'));
-  await page.reload();
-
-  await addTask(page, 'Made before ready');
-  const badge = page.getByRole('status').filter({ hasText: 'pending' });
-  // Counted at once, though storage is not open.
-  await expect.poll(() => badge.textContent()).toMatch(/1 pending/);
-  await page.evaluate(() => sessionStorage.removeItem('hold-storage'));
-  await page.reload();
-
-  await expect.poll(() => badge.textContent(), { timeout: 30_000 }).toMatch(/Online.*0 pending/);
-  await page.getByLabel('Title of “Made before ready”').waitFor();
-  const { entities } = await ada.pullAll();
-  expect(entities.map((entity) => [entity.title, entity.version])).toEqual([
-    ['Existing task', 1],
-    ['Made before ready', 1],
-  ]);
 });
