@@ -5,6 +5,7 @@ import { pipe, subscribe } from 'wonka';
 import { ChangesSinceDocument, EntityChangedDocument } from '../../client/generated/graphql.ts';
 import type { SyncClient } from '../../client/index.ts';
 import { testDatabaseKinds } from '../support/database.ts';
+import { seededRandom } from '../support/random.ts';
 import { addMember, createWorkspace, type Entity, syncClient } from '../support/sync.ts';
 import {
   eventually,
@@ -308,7 +309,7 @@ describe.each(testDatabaseKinds())('sync client against %s', (kind) => {
     await addMember(fixture.server, 'ada', workspaceId, 'cy', 'EDITOR');
     // CLIENT_SEED replays a schedule; the default one runs in CI.
     const seed = Number(process.env.CLIENT_SEED ?? 20261122);
-    const random = seeded(seed);
+    const random = seededRandom(seed);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
     const peers = await Promise.all(
       ['ada', 'bob', 'cy'].map(async (userId) => {
@@ -414,18 +415,6 @@ describe.each(testDatabaseKinds())('sync client against %s', (kind) => {
     await eventually(() => dashboard.tasks.get(id)?.estimateMinutes === 60, 'dashboard to follow');
   });
 });
-
-/** A small seeded PRNG (mulberry32), so a failing schedule can be replayed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Every answer of the workspace's full task list, as watched by an app's query. */
 function watchTitles(sync: SyncClient, workspaceId: string) {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { SyncClient } from '../../client/index.ts';
 import { testDatabaseKinds } from '../support/database.ts';
-import { type FaultMode, seededRandom, startFaultyProxy } from '../support/faulty-proxy.ts';
+import { type FaultMode, startFaultyProxy } from '../support/faulty-proxy.ts';
+import { seededRandom } from '../support/random.ts';
 import { createWorkspace, syncClient } from '../support/sync.ts';
 import {
   eventually,

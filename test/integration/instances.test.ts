@@ -10,7 +10,14 @@ import {
   subscribeSse,
   subscribeWs,
 } from '../support/subscriptions.ts';
-import { addMember, createWorkspace, expectNoErrors, newId, syncClient } from '../support/sync.ts';
+import {
+  addMember,
+  createWorkspace,
+  expectNoErrors,
+  newId,
+  syncClient,
+  workspaceCursor,
+} from '../support/sync.ts';
 
 type Change = { entityChanged: { cursor: string; entity: { id: string } } };
 
@@ -54,16 +61,7 @@ describe.runIf(process.env.DATABASE_URL)('two instances with PostgreSQL and Redi
     await redis?.stop();
   });
 
-  async function cursorOn(server: TestServer): Promise<string> {
-    const data = expectNoErrors(
-      await server.graphql<{ workspaces: { id: string; cursor: string }[] }>(
-        '{ workspaces { id cursor } }',
-        {},
-        { as: 'bob' },
-      ),
-    );
-    return data.workspaces.find((workspace) => workspace.id === workspaceId)?.cursor as string;
-  }
+  const cursorOn = (server: TestServer) => workspaceCursor(server, 'bob', workspaceId);
 
   async function subscribeOn(server: TestServer, after: string) {
     const subscription = subscribeSse<Change>(

@@ -13,7 +13,7 @@ import {
   subscribeSse,
   subscribeWs,
 } from '../support/subscriptions.ts';
-import { addMember, createWorkspace, expectNoErrors, newId, syncClient } from '../support/sync.ts';
+import { addMember, createWorkspace, newId, syncClient, workspaceCursor } from '../support/sync.ts';
 
 const codesOf = (results: SubscriptionResult<unknown>[]) =>
   results.map((result) => result.errors?.[0]?.extensions?.code ?? 'data');
@@ -65,16 +65,7 @@ describe.each(testDatabaseKinds())('live connection limits on %s', (kind) => {
     return subscription;
   }
 
-  async function cursorNow(): Promise<string> {
-    const data = expectNoErrors(
-      await server.graphql<{ workspaces: { id: string; cursor: string }[] }>(
-        '{ workspaces { id cursor } }',
-        {},
-        { as: 'alice' },
-      ),
-    );
-    return data.workspaces.find((workspace) => workspace.id === workspaceId)?.cursor as string;
-  }
+  const cursorNow = () => workspaceCursor(server, 'alice', workspaceId);
 
   const pushTask = (title: string) =>
     syncClient(server, 'alice', workspaceId).pushOne({ task: { id: newId(), patch: { title } } });

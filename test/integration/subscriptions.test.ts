@@ -15,6 +15,7 @@ import {
   newId,
   type SyncClient,
   syncClient,
+  workspaceCursor,
 } from '../support/sync.ts';
 
 interface EntityChange {
@@ -59,16 +60,7 @@ describe.each(testDatabaseKinds())('entityChanged and conflictChanged over SSE o
   }
 
   /** The cursor now: subscriptions opened with it see exactly what follows. */
-  async function cursorNow(): Promise<string> {
-    const data = expectNoErrors(
-      await server.graphql<{ workspaces: { id: string; cursor: string }[] }>(
-        '{ workspaces { id cursor } }',
-        {},
-        { as: 'alice' },
-      ),
-    );
-    return data.workspaces.find((workspace) => workspace.id === workspaceId)?.cursor as string;
-  }
+  const cursorNow = () => workspaceCursor(server, 'alice', workspaceId);
 
   it('delivers one event per applied change, in order, with op, fields, actor and client', async () => {
     const subscription = await subscribe('bob', { after: await cursorNow() });

@@ -82,6 +82,24 @@ export async function createWorkspace(
   return data.createWorkspace.id;
 }
 
+/** The workspace's cursor now, as `userId` sees it: subscriptions opened with it see what follows. */
+export async function workspaceCursor(
+  server: TestServer,
+  userId: string,
+  workspaceId: string,
+): Promise<string> {
+  const data = expectNoErrors(
+    await server.graphql<{ workspaces: { id: string; cursor: string }[] }>(
+      '{ workspaces { id cursor } }',
+      {},
+      { as: userId },
+    ),
+  );
+  const cursor = data.workspaces.find((workspace) => workspace.id === workspaceId)?.cursor;
+  if (!cursor) throw new Error(`${userId} is not a member of ${workspaceId}`);
+  return cursor;
+}
+
 export async function addMember(
   server: TestServer,
   adminId: string,
