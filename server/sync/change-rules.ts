@@ -104,8 +104,10 @@ export function ownerRuleProblem(
 ): ChangeProblem | null {
   const ownerField = entity.ownerField;
   if (!ownerField || role === 'ADMIN' || row[ownerField] === actor.userId) return null;
-  // `authorId` of a Comment -> "Only the author or an ADMIN may change a comment".
-  const owner = wordsOf(ownerField.replace(/Id$/, ''));
+  // `authorId` of a Comment -> "Only the author or an ADMIN may change a comment"; a name
+  // that is no noun (`countedById`) -> "Only the user in countedById or an ADMIN ...".
+  const words = wordsOf(ownerField.replace(/Id$/, ''));
+  const owner = / by$/.test(words) || words === ownerField ? `user in ${ownerField}` : words;
   const noun = wordsOf(entity.name);
   const article = /^[aeiou]/.test(noun) ? 'an' : 'a';
   return {

@@ -8,7 +8,13 @@ import {
   successorHlc,
   valuesEqual,
 } from '../../model/merge/index.ts';
-import { type FieldMeta, readFieldMeta, toJsonValue } from './entities.ts';
+import {
+  defaultValueOf,
+  type FieldMeta,
+  readFieldMeta,
+  toJsonValue,
+  writableFields,
+} from './entities.ts';
 import { strategyMerges } from './strategies.ts';
 import type { ChangeRequest, SyncEntity } from './types.ts';
 import type { FieldProblem } from './validation.ts';
@@ -53,6 +59,40 @@ export function fieldPatchesOf(
     if (present) patches.push([field, fieldPatch]);
   }
   return patches;
+}
+
+/**
+ * The values and merge state of a new entity: each field from the create's patch by its
+ * strategy, or its default; the @owner field is the creator. Every written field is stamped
+ * with the create's stamp at version 1.
+ */
+export function createdValues(
+  entity: EntityDescription,
+  patch: Record<string, unknown>,
+  creatorId: string,
+  stamp: Stamp,
+): { values: Record<string, unknown>; meta: FieldMeta } | { problem: FieldProblem } {
+  const values: Record<string, unknown> = {};
+  const meta: FieldMeta = { fields: {} };
+  const patches = new Map(fieldPatchesOf(entity, patch));
+  for (const field of entity.fields) {
+    if (field.owner) {
+      values[field.name] = creatorId;
+      continue;
+    }
+    const written = strategyMerges[field.strategy].decide({
+      entity,
+      field,
+      patch: patches.get(field) ?? {},
+      before: defaultValueOf(field),
+      meta,
+      stamp,
+    });
+    if ('problem' in written) return written;
+    values[field.name] = written.value;
+  }
+  for (const field of writableFields(entity)) meta.fields[field.name] = { version: 1, ...stamp };
+  return { values, meta };
 }
 
 /**

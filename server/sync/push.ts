@@ -11,10 +11,9 @@ import {
   ownerRuleProblem,
   referenceProblem,
 } from './change-rules.ts';
-import { defaultValueOf, type FieldMeta, toJsonValue, writableFields } from './entities.ts';
-import { type ConflictField, FieldMerge, fieldPatchesOf } from './field-merge.ts';
+import { toJsonValue, writableFields } from './entities.ts';
+import { type ConflictField, createdValues, FieldMerge } from './field-merge.ts';
 import { entityOfType, isEntityType, tagRow } from './model.ts';
-import { strategyMerges } from './strategies.ts';
 import type {
   Actor,
   ChangeRequest,
@@ -253,27 +252,9 @@ class Batch {
     const referenceProblem = this.checkReferences(entity, patch);
     if (referenceProblem) return referenceProblem;
 
-    const values: Record<string, unknown> = {};
-    const meta: FieldMeta = { fields: {} };
-    const patches = new Map(fieldPatchesOf(entity, patch));
-    for (const field of entity.fields) {
-      if (field.owner) {
-        values[field.name] = this.actor.userId;
-        continue;
-      }
-      const written = strategyMerges[field.strategy].decide({
-        entity,
-        field,
-        patch: patches.get(field) ?? {},
-        before: defaultValueOf(field),
-        meta,
-        stamp,
-      });
-      if ('problem' in written) return validationRejection(written.problem);
-      values[field.name] = written.value;
-    }
-    const dataFields = writableFields(entity).map((field) => field.name);
-    for (const field of dataFields) meta.fields[field] = { version: 1, ...stamp };
+    const created = createdValues(entity, patch, this.actor.userId, stamp);
+    if ('problem' in created) return validationRejection(created.problem);
+    const { values, meta } = created;
 
     const row: SyncEntity = tagRow(change.entityType, {
       id: change.id,
@@ -288,7 +269,9 @@ class Batch {
       fieldMeta: meta,
     });
     const changes: FieldChanges = {};
-    for (const field of dataFields) changes[field] = { old: null, new: toJsonValue(values[field]) };
+    for (const field of writableFields(entity)) {
+      changes[field.name] = { old: null, new: toJsonValue(values[field.name]) };
+    }
     const recorded = this.writer.record({
       type: change.entityType,
       row,

@@ -2,7 +2,6 @@ import type { EntityDescription, FieldDescription, Strategy } from '../../model/
 import {
   applyCounterDelta,
   applySetOps,
-  type SetStates,
   type Stamp,
   setStatesFromList,
   visibleItems,
