@@ -22,7 +22,7 @@ import type {
 import { isValidHlc } from '../../model/merge/index.ts';
 
 export interface FieldProblem {
-  /** The patch field name, e.g. 'title', 'tagsAdd'; or 'id', 'mutationId', 'clientId', 'hlc'. */
+  /** The patch field name (a value, add, remove or delta field); or 'id', 'mutationId', 'clientId', 'hlc'. */
   field: string;
   message: string;
 }
