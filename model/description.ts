@@ -56,6 +56,11 @@ export interface FieldConstraints {
   max: number | null;
   /** @ascii: printable ASCII only (U+0020..U+007E). */
   ascii: boolean;
+  /**
+   * @pattern: the whole value must match `regex` (a JavaScript regular expression, `u` flag);
+   * a value that does not is refused with "must be <description>".
+   */
+  pattern: { regex: string; description: string } | null;
   /** @counter(maxDelta:): a delta is non-zero and its size at most this. */
   maxDelta: number | null;
   /** An Int counter's total stays a 32-bit integer; a delta that would leave it is refused. */

@@ -23,6 +23,7 @@ export const modelDirectivesSdl = /* GraphQL */ `
   directive @items(max: Int!) on FIELD_DEFINITION
   directive @range(min: Float, max: Float) on FIELD_DEFINITION
   directive @ascii on FIELD_DEFINITION
+  directive @pattern(regex: String!, description: String!) on FIELD_DEFINITION
   directive @default(value: ModelValue) on FIELD_DEFINITION
   directive @ref(entity: String!) on FIELD_DEFINITION
   directive @member on FIELD_DEFINITION
@@ -40,6 +41,7 @@ export const modelDirectiveNames = [
   'items',
   'range',
   'ascii',
+  'pattern',
   'default',
   'ref',
   'member',

@@ -294,6 +294,7 @@ function readConstraints(
     min: range.min,
     max: range.max,
     ascii: ascii !== undefined,
+    pattern: readPattern(node, shape, directives.get('pattern'), context),
     maxDelta: readMaxDelta(shape, directives.get('counter'), context),
     int32: strategy === 'COUNTER' && shape.typeName === 'Int',
   };
@@ -324,6 +325,41 @@ function readLength(
     );
   }
   return max;
+}
+
+function readPattern(
+  node: FieldDefinitionNode,
+  shape: FieldShape,
+  directive: WrittenDirective | undefined,
+  context: FieldContext,
+): FieldConstraints['pattern'] {
+  if (!directive) return null;
+  if (!isSingle(shape, 'String') && !isSingle(shape, 'ID')) {
+    context.problems.at(
+      directive.node,
+      `@pattern applies to String and ID fields; "${node.name.value}" is ${typeText(node)}: remove @pattern.`,
+    );
+    return null;
+  }
+  const regex = String(directive.args.regex);
+  const description = String(directive.args.description);
+  try {
+    new RegExp(regex, 'u');
+  } catch (error) {
+    context.problems.at(
+      directive.node,
+      `@pattern(regex: ${JSON.stringify(regex)}) is not a valid regular expression (${(error as Error).message}): fix it, e.g. "^#[0-9A-Fa-f]{6}$".`,
+    );
+    return null;
+  }
+  if (description.trim() === '') {
+    context.problems.at(
+      directive.node,
+      '@pattern needs a description for its error message: write @pattern(regex: "...", description: "a #RRGGBB hex color").',
+    );
+    return null;
+  }
+  return { regex, description };
 }
 
 function readItems(
@@ -629,6 +665,11 @@ function constraintProblem(
       }
       if (constraints.ascii && !/^[\x20-\x7E]*$/.test(item)) {
         return 'has characters outside printable ASCII (@ascii)';
+      }
+    }
+    if (typeof item === 'string' && constraints.pattern) {
+      if (!new RegExp(constraints.pattern.regex, 'u').test(item)) {
+        return `is not ${constraints.pattern.description} (@pattern)`;
       }
     }
     if (typeof item === 'number') {

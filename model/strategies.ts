@@ -3,9 +3,8 @@
  * selects it, the field types it accepts and how its patch fields are named. The model reader
  * uses the entries to check fields and to derive patch inputs.
  *
- * Not here yet: each entry's server merge and local optimistic effect. They still live in
- * server/sync/merge and the client; they move into these entries when the server and the
- * client are rewired to read the model.
+ * The pure merge functions are in model/merge; the server's merge of each strategy is the entry
+ * of the same name in server/sync/strategies.ts. The client's local effect is still to come.
  */
 
 import type { FieldShape, PatchFieldDescription, Strategy } from './description.ts';

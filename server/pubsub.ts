@@ -2,9 +2,9 @@ import { setMaxListeners } from 'node:events';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub, type PubSub, type Repeater } from '@graphql-yoga/subscription';
 import { Redis } from 'ioredis';
-import type { Conflict, EntityType, Role } from './db/generated/prisma/client.ts';
+import type { Conflict, Role } from './db/generated/prisma/client.ts';
 import type { Logger } from './observability/logger.ts';
-import type { CommittedChange, SyncEntity } from './sync/types.ts';
+import type { CommittedChange, EntityType, SyncEntity } from './sync/types.ts';
 
 /** One applied change, as `entityChanged` delivers it (docs/protocol.md, entityChanged). */
 export interface EntityChangedEvent {

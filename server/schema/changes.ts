@@ -38,20 +38,20 @@ builder.queryFields((t) => ({
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, { id }, context) =>
-      getEntity(context.services.prisma, requireUser(context), 'PROJECT', id),
+      getEntity(context.services.prisma, requireUser(context), 'PROJECT', id) as Promise<never>,
   }),
   task: t.field({
     type: TaskObject,
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, { id }, context) =>
-      getEntity(context.services.prisma, requireUser(context), 'TASK', id),
+      getEntity(context.services.prisma, requireUser(context), 'TASK', id) as Promise<never>,
   }),
   comment: t.field({
     type: CommentObject,
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, { id }, context) =>
-      getEntity(context.services.prisma, requireUser(context), 'COMMENT', id),
+      getEntity(context.services.prisma, requireUser(context), 'COMMENT', id) as Promise<never>,
   }),
 }));

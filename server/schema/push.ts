@@ -100,7 +100,11 @@ const ChangeResultObject = builder.objectRef<ChangeResult>('ChangeResult').imple
   fields: (t) => ({
     mutationId: t.exposeID('mutationId'),
     status: t.expose('status', { type: ChangeStatusEnum }),
-    entity: t.field({ type: SyncEntityUnion, nullable: true, resolve: (result) => result.entity }),
+    entity: t.field({
+      type: SyncEntityUnion,
+      nullable: true,
+      resolve: (result) => result.entity as never,
+    }),
     conflict: t.expose('conflict', { type: ConflictObject, nullable: true }),
     error: t.expose('error', { type: SyncErrorObject, nullable: true }),
     mergedFields: t.exposeStringList('mergedFields'),

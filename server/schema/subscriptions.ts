@@ -20,7 +20,7 @@ const EntityChangeObject = builder.objectRef<EntityChangedEvent>('EntityChange')
       description: 'Resume with entityChanged(after:) or changesSince(cursor:) from here.',
       resolve: (event) => encodeCursor(event.seq),
     }),
-    entity: t.field({ type: SyncEntityUnion, resolve: (event) => event.entity }),
+    entity: t.field({ type: SyncEntityUnion, resolve: (event) => event.entity as never }),
     op: t.exposeString('op', { description: 'CREATE, UPDATE or DELETE.' }),
     changedFields: t.exposeStringList('changedFields'),
     actorId: t.exposeID('actorId', { nullable: true }),

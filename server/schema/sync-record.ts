@@ -1,13 +1,13 @@
-import { entityDescriptors, typeOfEntity } from '../sync/entities.ts';
-import type { SyncEntity } from '../sync/types.ts';
+import { entityOfType, typeOfRow } from '../sync/model.ts';
+import type { SyncRecord as SyncRecordRow } from '../sync/types.ts';
 import { builder } from './builder.ts';
 import { TaskStatusEnum } from './enums.ts';
 
 /**
  * The sync metadata every synced entity exposes (docs/protocol.md, Entity metadata and versions).
  */
-export const SyncRecord = builder.interfaceRef<SyncEntity>('SyncRecord').implement({
-  resolveType: (entity) => entityDescriptors[typeOfEntity(entity)].typename,
+export const SyncRecord = builder.interfaceRef<SyncRecordRow>('SyncRecord').implement({
+  resolveType: (entity) => entityOfType(typeOfRow(entity)).name,
   fields: (t) => ({
     id: t.exposeID('id'),
     workspaceId: t.exposeID('workspaceId'),
@@ -55,5 +55,5 @@ export const CommentObject = builder.prismaObject('Comment', {
 
 export const SyncEntityUnion = builder.unionType('SyncEntity', {
   types: [ProjectObject, TaskObject, CommentObject],
-  resolveType: (entity) => entityDescriptors[typeOfEntity(entity)].typename,
+  resolveType: (entity) => entityOfType(typeOfRow(entity)).name,
 });

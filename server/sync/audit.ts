@@ -1,8 +1,8 @@
-import type { ChangeLog, EntityType, PrismaClient } from '../db/generated/prisma/client.ts';
+import type { ChangeLog, PrismaClient } from '../db/generated/prisma/client.ts';
 import { badUserInput } from '../errors.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import type { Actor } from './types.ts';
-import { validateEntityId, validateTaskPatch } from './validation.ts';
+import type { Actor, EntityType } from './types.ts';
+import { validateEntityId, validateUserId } from './validation.ts';
 import { requireAccess } from './workspaces.ts';
 
 export const MAX_AUDIT_PAGE = 500;
@@ -20,7 +20,7 @@ export interface AuditLogRequest {
 export interface AuditEntry {
   cursor: string;
   workspaceId: string;
-  entityType: EntityType;
+  entityType: ChangeLog['entityType'];
   entityId: string;
   op: ChangeLog['op'];
   changedFields: string[];
@@ -58,7 +58,7 @@ export async function readAuditLog(
     where: {
       workspaceId: request.workspaceId,
       ...(before === null ? {} : { seq: { lt: before } }),
-      ...(request.entityType ? { entityType: request.entityType } : {}),
+      ...(request.entityType ? { entityType: request.entityType as ChangeLog['entityType'] } : {}),
       ...(request.entityId ? { entityId: request.entityId } : {}),
       ...(request.actorId ? { actorId: request.actorId } : {}),
     },
@@ -77,8 +77,8 @@ function validateAuditRequest(request: AuditLogRequest): void {
   if (request.entityId && validateEntityId(request.entityId)) {
     throw badUserInput('Invalid entityId', { field: 'entityId' });
   }
-  // A user id is checked as an assignee is: PostgreSQL refuses NUL and unpaired surrogates.
-  if (request.actorId && validateTaskPatch({ assigneeId: request.actorId }, 'update')) {
+  // A user id is checked as a @member field is: PostgreSQL refuses NUL and unpaired surrogates.
+  if (request.actorId && validateUserId('actorId', request.actorId)) {
     throw badUserInput('Invalid actorId', { field: 'actorId' });
   }
 }

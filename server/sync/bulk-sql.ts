@@ -1,5 +1,7 @@
-import type { EntityType, Prisma } from '../db/generated/prisma/client.ts';
-import type { SyncEntity } from './types.ts';
+import type { EntityDescription, FieldDescription, ModelScalar } from '../../model/index.ts';
+import type { Prisma } from '../db/generated/prisma/client.ts';
+import { entityOfType, entityTypes, syncModel, tagRow } from './model.ts';
+import type { EntityType, SyncEntity } from './types.ts';
 
 /**
  * Statements for the sync hot paths. Push: every write of a batch in one statement, whatever
@@ -16,8 +18,11 @@ import type { SyncEntity } from './types.ts';
  * A pull page of 1,000 tasks read with `findMany` took 50 ms, 28 ms without the fieldMeta
  * column (Prisma parses each row's JSON), 17 ms as a raw query with the same result types.
  *
- * Column types mirror prisma/migrations; each map is checked against Prisma's scalar field
- * list at compile time, so a new column cannot be silently left out of sync writes.
+ * Entity tables and column types derive from the model, with the mapping the Prisma schema
+ * generator uses (String and ID text, Int integer, Float double precision, DateTime
+ * timestamp(3), JSON jsonb, an enum its own type, a list an array), so a model field cannot be
+ * left out of sync writes. The platform tables are checked against Prisma's scalar field list
+ * at compile time.
  */
 
 /**
@@ -35,34 +40,29 @@ const syncRecordColumns = {
   fieldMeta: 'jsonb',
 } as const;
 
-const projectColumns = {
-  name: 'text',
-  color: 'text',
-  archived: 'boolean',
-  ...syncRecordColumns,
-} satisfies Record<Prisma.ProjectScalarFieldEnum, string>;
+const scalarColumnTypes: Readonly<Record<ModelScalar, string>> = {
+  String: 'text',
+  ID: 'text',
+  Int: 'integer',
+  Float: 'double precision',
+  Boolean: 'boolean',
+  DateTime: 'timestamp(3)',
+  JSON: 'jsonb',
+};
 
-const taskColumns = {
-  projectId: 'text',
-  title: 'text',
-  notes: 'text',
-  status: '"TaskStatus"',
-  priority: 'integer',
-  tags: 'text[]',
-  assigneeId: 'text',
-  dueAt: 'timestamp(3)',
-  estimateMinutes: 'integer',
-  timeSpentMinutes: 'integer',
-  sortKey: 'text',
-  ...syncRecordColumns,
-} satisfies Record<Prisma.TaskScalarFieldEnum, string>;
+/** A model field's column type, as the generated Prisma schema declares it. */
+export function columnTypeOf(field: FieldDescription): string {
+  const base =
+    field.kind === 'ENUM' ? quote(field.typeName) : scalarColumnTypes[field.scalar as ModelScalar];
+  return field.list ? `${base}[]` : base;
+}
 
-const commentColumns = {
-  taskId: 'text',
-  authorId: 'text',
-  body: 'text',
-  ...syncRecordColumns,
-} satisfies Record<Prisma.CommentScalarFieldEnum, string>;
+/** An entity's table: Prisma names it after the model and its columns after the fields. */
+function entityTable(entity: EntityDescription): { table: string; columns: Columns } {
+  const columns: Record<string, string> = {};
+  for (const field of entity.fields) columns[field.name] = columnTypeOf(field);
+  return { table: entity.prismaModel, columns: { ...columns, ...syncRecordColumns } };
+}
 
 const changeLogColumns = {
   workspaceId: 'text',
@@ -118,42 +118,58 @@ function updateStatement(table: string, columns: Columns, source: string): strin
     WHERE t."id" = v."id" AND t."workspaceId" = v."workspaceId"`;
 }
 
+/**
+ * SELECT list of an entity's columns. Arrays of an enum come back as text arrays: the driver
+ * knows no parser for an array of a type created by a migration and would return '{A,B}'.
+ */
+function selectList(columns: Columns, omit: ReadonlySet<string> = new Set()): string {
+  return Object.entries(columns)
+    .filter(([name]) => !omit.has(name))
+    .map(([name, type]) =>
+      type.endsWith('"[]') ? `${quote(name)}::text[] AS ${quote(name)}` : quote(name),
+    )
+    .join(', ');
+}
+
 // fieldMeta is the server's merge state, not part of the API: pages leave it out.
 function pageStatement(table: string, columns: Columns): string {
-  const names = Object.keys(columns)
-    .filter((name) => name !== 'fieldMeta')
-    .map(quote)
-    .join(', ');
-  return `SELECT ${names} FROM ${quote(table)}
+  return `SELECT ${selectList(columns, new Set(['fieldMeta']))} FROM ${quote(table)}
     WHERE "workspaceId" = $1 AND "seq" > $2 AND "seq" <= $3 ORDER BY "seq" LIMIT $4`;
 }
 
-const entityTables: Record<EntityType, { table: string; columns: Columns }> = {
-  PROJECT: { table: 'Project', columns: projectColumns },
-  TASK: { table: 'Task', columns: taskColumns },
-  COMMENT: { table: 'Comment', columns: commentColumns },
-};
-
-const entityTypes: readonly EntityType[] = ['PROJECT', 'TASK', 'COMMENT'];
-
-const statements = {
-  selectEntities: mapTypes(
-    ({ table }) => `SELECT * FROM ${quote(table)} WHERE "id" = ANY($1::text[])`,
-  ),
-  selectPage: mapTypes(({ table, columns }) => pageStatement(table, columns)),
-  selectAppliedMutations: `SELECT "mutationId", "entityType", "entityId" FROM "AppliedMutation"
-    WHERE "workspaceId" = $1 AND "userId" = $2 AND "clientId" = $3 AND "mutationId" = ANY($4::text[])`,
-};
-
-function mapTypes<T>(
-  map: (entry: { table: string; columns: Columns }) => T,
-): Record<EntityType, T> {
-  return {
-    PROJECT: map(entityTables.PROJECT),
-    TASK: map(entityTables.TASK),
-    COMMENT: map(entityTables.COMMENT),
-  };
+interface EntityStatements {
+  table: string;
+  columns: Columns;
+  selectEntities: string;
+  selectEntitiesWithoutMeta: string;
+  selectPage: string;
 }
+
+const entityStatements = new Map<EntityType, EntityStatements>(
+  syncModel.entities.map((entity) => {
+    const { table, columns } = entityTable(entity);
+    const byId = `FROM ${quote(table)} WHERE "id" = ANY($1::text[])`;
+    return [
+      entity.entityType,
+      {
+        table,
+        columns,
+        selectEntities: `SELECT ${selectList(columns)} ${byId}`,
+        selectEntitiesWithoutMeta: `SELECT ${selectList(columns, new Set(['fieldMeta']))} ${byId}`,
+        selectPage: pageStatement(table, columns),
+      },
+    ];
+  }),
+);
+
+function statementsOf(type: EntityType): EntityStatements {
+  const found = entityStatements.get(type);
+  if (!found) throw new Error(`${entityOfType(type).name} has no table statements`);
+  return found;
+}
+
+const selectAppliedMutationsStatement = `SELECT "mutationId", "entityType", "entityId" FROM "AppliedMutation"
+    WHERE "workspaceId" = $1 AND "userId" = $2 AND "clientId" = $3 AND "mutationId" = ANY($4::text[])`;
 
 /** What the statements need of a client or transaction: raw statements only. */
 type RawClient = Pick<Prisma.TransactionClient, '$executeRawUnsafe' | '$queryRawUnsafe'>;
@@ -163,6 +179,7 @@ export interface BatchWrites {
   workspaceId: string;
   /** The workspace counter after the batch; null when the batch applied nothing. */
   seq: number | null;
+  /** Rows by entity type; a type without rows may be absent. */
   created: Readonly<Record<EntityType, readonly SyncEntity[]>>;
   updated: Readonly<Record<EntityType, readonly SyncEntity[]>>;
   log: readonly Prisma.ChangeLogCreateManyInput[];
@@ -181,18 +198,18 @@ function partsOf(writes: BatchWrites): Part[] {
   // Creates before updates in the text for the reader; the CTEs touch disjoint rows, so
   // their order of execution does not matter.
   for (const type of entityTypes) {
-    const { table, columns } = entityTables[type];
+    const { table, columns } = statementsOf(type);
     parts.push({
       key: `insert${type}`,
-      rows: writes.created[type],
+      rows: writes.created[type] ?? [],
       sql: (source) => insertStatement(table, columns, source),
     });
   }
   for (const type of entityTypes) {
-    const { table, columns } = entityTables[type];
+    const { table, columns } = statementsOf(type);
     parts.push({
       key: `update${type}`,
-      rows: writes.updated[type],
+      rows: writes.updated[type] ?? [],
       sql: (source) => updateStatement(table, columns, source),
     });
   }
@@ -254,15 +271,24 @@ export async function writeBatch(tx: RawClient, writes: BatchWrites): Promise<vo
  */
 const storable = (keys: readonly string[]) => keys.filter((key) => !key.includes('\u0000'));
 
-/** Rows by id, whatever their workspace; typed as Prisma would return them. */
+/**
+ * Rows by id, whatever their workspace, tagged with their type; with their merge state
+ * (`fieldMeta`) unless `withoutMeta`.
+ */
 export async function selectEntities(
   tx: RawClient,
   type: EntityType,
   ids: readonly string[],
+  options: { withoutMeta?: boolean } = {},
 ): Promise<SyncEntity[]> {
   const keys = storable(ids);
   if (keys.length === 0) return [];
-  return tx.$queryRawUnsafe<SyncEntity[]>(statements.selectEntities[type], keys);
+  const statements = statementsOf(type);
+  const sql = options.withoutMeta
+    ? statements.selectEntitiesWithoutMeta
+    : statements.selectEntities;
+  const rows = await tx.$queryRawUnsafe<SyncEntity[]>(sql, keys);
+  return rows.map((row) => tagRow(type, row));
 }
 
 export interface AppliedMutationRecord {
@@ -288,7 +314,7 @@ export async function selectAppliedMutations(
   const { workspaceId, userId, clientId } = scope;
   if (keys.length === 0 || storable([workspaceId, userId, clientId]).length < 3) return [];
   return tx.$queryRawUnsafe<AppliedMutationRecord[]>(
-    statements.selectAppliedMutations,
+    selectAppliedMutationsStatement,
     workspaceId,
     userId,
     clientId,
@@ -306,16 +332,17 @@ export interface PageWindow {
 }
 
 /** Entities of one type with after < seq <= watermark, in seq order, without fieldMeta. */
-export function selectPage(
+export async function selectPage(
   client: RawClient,
   type: EntityType,
   window: PageWindow,
 ): Promise<SyncEntity[]> {
-  return client.$queryRawUnsafe<SyncEntity[]>(
-    statements.selectPage[type],
+  const rows = await client.$queryRawUnsafe<SyncEntity[]>(
+    statementsOf(type).selectPage,
     window.workspaceId,
     window.after,
     window.watermark,
     window.take,
   );
+  return rows.map((row) => tagRow(type, row));
 }

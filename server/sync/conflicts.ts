@@ -1,8 +1,9 @@
+import type { EntityDescription } from '../../model/index.ts';
+import { formatHlc, type Stamp } from '../../model/merge/index.ts';
 import type { Tx } from '../db/client.ts';
 import {
   type Conflict,
   type ConflictStatus,
-  type EntityType,
   Prisma,
   type PrismaClient,
 } from '../db/generated/prisma/client.ts';
@@ -12,22 +13,15 @@ import {
   collectReferences,
   emptyReferences,
   loadReferences,
-  mayModify,
-  notTheAuthor,
+  ownerRuleProblem,
   referenceProblem,
 } from './change-rules.ts';
-import { columnOfPatchField, type FieldMeta, readFieldMeta, toJsonValue } from './entities.ts';
-import { tooManyTags } from './field-merge.ts';
-import { formatHlc } from './hlc.ts';
-import {
-  applyCounterDelta,
-  applyTagOps,
-  type Stamp,
-  tagStatesFromList,
-  visibleTags,
-} from './merge/index.ts';
+import { type FieldMeta, fromJsonValue, readFieldMeta, toJsonValue } from './entities.ts';
+import { fieldPatchesOf } from './field-merge.ts';
+import { entityOfType } from './model.ts';
+import { strategyMerges } from './strategies.ts';
 import type { Actor, CommittedChange, SyncEntity } from './types.ts';
-import { limits, patchValidators, validateEntityId } from './validation.ts';
+import { validateEntityId, validatePatch } from './validation.ts';
 import { type FieldChanges, WorkspaceWriter } from './workspace-writer.ts';
 import { requireAccess } from './workspaces.ts';
 
@@ -134,9 +128,11 @@ export async function resolveConflict(
     if (!entity)
       throw new ConvergeError(ErrorCode.NOT_FOUND, 'The conflicting entity no longer exists');
 
-    if (!mayModify(role, actor, conflict.entityType, entity)) throw refusal(notTheAuthor);
-    const resolution = resolutionOf(conflict, entity, request, writer.now);
-    await checkReferences(tx, writer, resolution.written);
+    const description = entityOfType(conflict.entityType);
+    const ownerProblem = ownerRuleProblem(role, actor, description, entity);
+    if (ownerProblem) throw refusal(ownerProblem);
+    const resolution = resolutionOf(description, conflict, entity, request, writer.now);
+    await checkReferences(tx, writer, description, resolution.written);
     writer.record({
       type: conflict.entityType,
       row: resolution.row,
@@ -173,12 +169,13 @@ interface Resolution {
 async function checkReferences(
   tx: Tx,
   writer: WorkspaceWriter,
+  entity: EntityDescription,
   patch: Record<string, unknown>,
 ): Promise<void> {
   const references = emptyReferences();
-  collectReferences(patch, references);
+  collectReferences(entity, patch, references);
   const memberIds = await loadReferences(tx, writer, references);
-  const problem = referenceProblem(writer, memberIds, patch);
+  const problem = referenceProblem(writer, memberIds, entity, patch);
   if (problem) throw refusal(problem);
 }
 
@@ -192,13 +189,13 @@ function refusal(problem: ChangeProblem): ConvergeError {
 
 /** The entity after the decision, and the change-log entry that records it. */
 function resolutionOf(
+  description: EntityDescription,
   conflict: Conflict,
   entity: SyncEntity,
   request: ResolveConflictRequest,
   now: Date,
 ): Resolution {
   const chosenRaw = request.choice === 'LOCAL' ? conflict.localValue : request.value;
-  const before = entity as unknown as Record<string, unknown>;
   const meta = readFieldMeta(entity);
   const version = entity.version + 1;
   const stamp = { hlc: formatHlc(now.getTime(), 0), clientId: '' };
@@ -208,75 +205,71 @@ function resolutionOf(
   let written: Record<string, unknown> = {};
   if (conflict.field === '_deleted') {
     // SERVER keeps the tombstone; LOCAL and CUSTOM bring the entity back with a patch.
-    const patch = request.choice === 'SERVER' ? null : decodePatch(conflict.entityType, chosenRaw);
+    const patch = request.choice === 'SERVER' ? null : decodePatch(description, chosenRaw);
     values = patch
-      ? { deleted: false, ...plainPatchValues(before, meta, patch, stamp) }
+      ? { deleted: false, ...decidedValues(description, entity, meta, patch, stamp) }
       : { deleted: true };
     value = patch ? chosenRaw : { deleted: true };
     written = patch ?? {};
   } else {
     const chosen =
       request.choice === 'SERVER'
-        ? before[conflict.field]
-        : decodeFieldValue(conflict.entityType, conflict.field, chosenRaw);
+        ? entity[conflict.field]
+        : decodePatch(description, { [conflict.field]: chosenRaw })[conflict.field];
     values = { [conflict.field]: chosen };
     value = chosen;
     // SERVER rewrites the value the entity already has: nothing new is referred to.
     if (request.choice !== 'SERVER') written = { [conflict.field]: chosen };
   }
-  if (Array.isArray(values.tags) && values.tags.length > limits.maxTagsPerTask) {
-    throw badUserInput(`value: ${tooManyTags.field} ${tooManyTags.message}`, { field: 'value' });
-  }
 
   const changes: FieldChanges = {};
   for (const [field, next] of Object.entries(values)) {
-    changes[field] = { old: toJsonValue(before[field]), new: toJsonValue(next) };
+    changes[field] = { old: toJsonValue(entity[field]), new: toJsonValue(next) };
     if (field !== 'deleted') meta.fields[field] = { version, ...stamp };
   }
-  const row = { ...entity, ...values, version, fieldMeta: meta } as unknown as SyncEntity;
+  const row: SyncEntity = { ...entity, ...values, version, fieldMeta: meta };
   return { row, changes, value, written };
 }
 
-/** A JSON value from a conflict or a client, checked exactly as a patch of that field would be. */
-function decodeFieldValue(type: EntityType, field: string, raw: unknown): unknown {
-  return decodePatch(type, { [field]: raw })[field];
-}
-
-function decodePatch(type: EntityType, raw: unknown): Record<string, unknown> {
+/** A JSON object from a conflict or a client, checked exactly as a patch would be. */
+function decodePatch(entity: EntityDescription, raw: unknown): Record<string, unknown> {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
     throw badUserInput('value must be an object of patch fields', { field: 'value' });
   }
   // JSON carries dates as strings; the validator checks them as the DateTime scalar would.
   const patch: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
-  if (typeof patch.dueAt === 'string') patch.dueAt = new Date(patch.dueAt);
-  const problem = patchValidators[type](patch, 'update');
+  for (const field of entity.fields) {
+    if (Object.hasOwn(patch, field.name))
+      patch[field.name] = fromJsonValue(field, patch[field.name]);
+  }
+  const problem = validatePatch(entity, patch, 'update');
   if (problem) throw badUserInput(`value: ${problem.field} ${problem.message}`, { field: 'value' });
   return patch;
 }
 
 /** A patch applied as plain writes: a resolution is a decision, not another merge. */
-function plainPatchValues(
-  before: Record<string, unknown>,
+function decidedValues(
+  entity: EntityDescription,
+  before: SyncEntity,
   meta: FieldMeta,
   patch: Record<string, unknown>,
   stamp: Stamp,
 ): Record<string, unknown> {
   const values: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(patch)) {
-    if (value === undefined || field === 'tagsAdd' || field === 'tagsRemove') continue;
-    values[columnOfPatchField(field)] =
-      field === 'timeSpentDelta'
-        ? applyCounterDelta(before.timeSpentMinutes as number, value as number)
-        : value;
-  }
-  if (patch.tagsAdd || patch.tagsRemove) {
-    const states = meta.tags ?? tagStatesFromList(before.tags as string[], stamp);
-    const ops = {
-      add: (patch.tagsAdd as string[]) ?? [],
-      remove: (patch.tagsRemove as string[]) ?? [],
-    };
-    meta.tags = applyTagOps(states, ops, stamp).states;
-    values.tags = visibleTags(meta.tags);
+  for (const [field, fieldPatch] of fieldPatchesOf(entity, patch)) {
+    const written = strategyMerges[field.strategy].decide({
+      entity,
+      field,
+      patch: fieldPatch,
+      before: before[field.name],
+      meta,
+      stamp,
+    });
+    if ('problem' in written) {
+      const { problem } = written;
+      throw badUserInput(`value: ${problem.field} ${problem.message}`, { field: 'value' });
+    }
+    values[field.name] = written.value;
   }
   return values;
 }

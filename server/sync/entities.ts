@@ -1,77 +1,28 @@
+import type { EntityDescription, FieldDescription } from '../../model/index.ts';
+import type { SetStates, Stamp } from '../../model/merge/index.ts';
 import type { Prisma } from '../db/generated/prisma/client.ts';
-import type { Stamp, TagStates } from './merge/index.ts';
 import type { EntityType, SyncEntity } from './types.ts';
 
 /**
- * What the engine knows about each synced entity type: its data fields, the defaults a
- * create falls back to, and how patch fields map onto columns. Kept as data so push, pull,
- * conflict resolution and the GraphQL layer agree on one definition.
+ * What the engine derives from an entity of the model for storing and merging rows: the fields
+ * sync writes, the per-field merge state kept in `fieldMeta`, and the conversion of field
+ * values to and from the JSON of the change log and conflicts.
  */
-export interface EntityDescriptor {
-  type: EntityType;
-  typename: 'Project' | 'Task' | 'Comment';
-  /** Columns that sync writes, in a stable order. */
-  dataFields: readonly string[];
-  /** Fields a create must carry (as patch field names). */
-  requiredOnCreate: readonly string[];
-  defaults: Readonly<Record<string, unknown>>;
+
+/** Fields a change may write: every field but the @owner one, which only a create sets. */
+export function writableFields(entity: EntityDescription): readonly FieldDescription[] {
+  return entity.fields.filter((field) => !field.owner);
 }
 
-export const entityDescriptors: Record<EntityType, EntityDescriptor> = {
-  PROJECT: {
-    type: 'PROJECT',
-    typename: 'Project',
-    dataFields: ['name', 'color', 'archived'],
-    requiredOnCreate: ['name'],
-    defaults: { color: null, archived: false },
-  },
-  TASK: {
-    type: 'TASK',
-    typename: 'Task',
-    dataFields: [
-      'projectId',
-      'title',
-      'notes',
-      'status',
-      'priority',
-      'tags',
-      'assigneeId',
-      'dueAt',
-      'estimateMinutes',
-      'timeSpentMinutes',
-      'sortKey',
-    ],
-    requiredOnCreate: ['title'],
-    defaults: {
-      projectId: null,
-      notes: '',
-      status: 'TODO',
-      priority: 0,
-      tags: [],
-      assigneeId: null,
-      dueAt: null,
-      estimateMinutes: null,
-      timeSpentMinutes: 0,
-      sortKey: '',
-    },
-  },
-  COMMENT: {
-    type: 'COMMENT',
-    typename: 'Comment',
-    dataFields: ['taskId', 'body'],
-    requiredOnCreate: ['taskId', 'body'],
-    defaults: {},
-  },
-};
-
-/** Patch fields that are operations on a column rather than its new value. */
-export const patchFieldColumns: Readonly<Record<string, string>> = {
-  tagsAdd: 'tags',
-  tagsRemove: 'tags',
-  timeSpentDelta: 'timeSpentMinutes',
-};
-
-export const columnOfPatchField = (field: string): string => patchFieldColumns[field] ?? field;
+/**
+ * What a create writes to a field the patch leaves out: its @default (or null, [] or 0), as a
+ * fresh value (the description is frozen) and with DateTime defaults as Dates.
+ */
+export function defaultValueOf(field: FieldDescription): unknown {
+  const value = field.defaultValue;
+  if (field.scalar === 'DateTime' && typeof value === 'string') return new Date(value);
+  return value !== null && typeof value === 'object' ? structuredClone(value) : value;
+}
 
 /** Per-field write metadata kept in each row's `fieldMeta` column. */
 export interface FieldWrite extends Stamp {
@@ -81,24 +32,25 @@ export interface FieldWrite extends Stamp {
 
 export interface FieldMeta {
   fields: Record<string, FieldWrite>;
-  /** Task.tags: per-tag add/remove state, so set operations commute. */
-  tags?: TagStates;
+  /** Per @set field, the add/remove state of each item, so set operations commute. */
+  sets?: Record<string, SetStates>;
 }
 
+/**
+ * The row's merge state. Rows written by the release before per-field set state kept the one
+ * set of the default model (Task.tags) under `fieldMeta.tags`: that is read as the state of
+ * the set field `tags`, and written back under `sets` by the next change.
+ */
 export function readFieldMeta(row: SyncEntity): FieldMeta {
   const raw = row.fieldMeta as unknown;
-  if (raw && typeof raw === 'object' && 'fields' in raw) return structuredClone(raw as FieldMeta);
-  return { fields: {} };
+  if (!raw || typeof raw !== 'object' || !('fields' in raw)) return { fields: {} };
+  const { tags: legacySet, ...stored } = structuredClone(raw) as FieldMeta & { tags?: SetStates };
+  if (legacySet && !stored.sets?.tags) stored.sets = { ...stored.sets, tags: legacySet };
+  return stored;
 }
 
 export function entityKey(type: EntityType, id: string): string {
   return `${type}:${id}`;
-}
-
-export function typeOfEntity(entity: SyncEntity): EntityType {
-  if ('title' in entity) return 'TASK';
-  if ('body' in entity) return 'COMMENT';
-  return 'PROJECT';
 }
 
 /** Values as they go into JSON columns (change log, conflicts): dates as ISO strings. */
@@ -107,4 +59,10 @@ export function toJsonValue(value: unknown): Prisma.InputJsonValue | null {
   if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value)) return value.map((item) => toJsonValue(item)) as Prisma.InputJsonValue;
   return value as Prisma.InputJsonValue;
+}
+
+/** The reverse of toJsonValue for a field: DateTime values come back as Dates. */
+export function fromJsonValue(field: FieldDescription | undefined, value: unknown): unknown {
+  if (field?.scalar === 'DateTime' && typeof value === 'string') return new Date(value);
+  return value;
 }

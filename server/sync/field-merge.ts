@@ -1,19 +1,23 @@
-import { columnOfPatchField, type FieldMeta, readFieldMeta, toJsonValue } from './entities.ts';
-import { maxHlc, successorHlc } from './hlc.ts';
+import type { EntityDescription, FieldDescription } from '../../model/index.ts';
 import {
-  applyCounterDelta,
-  applyTagOps,
-  fieldStrategies,
+  maxHlc,
   mergeLww,
   mergeManual,
   mergeText,
   type Stamp,
-  tagStatesFromList,
+  successorHlc,
   valuesEqual,
-  visibleTags,
-} from './merge/index.ts';
+} from '../../model/merge/index.ts';
+import {
+  defaultValueOf,
+  type FieldMeta,
+  readFieldMeta,
+  toJsonValue,
+  writableFields,
+} from './entities.ts';
+import { strategyMerges } from './strategies.ts';
 import type { ChangeRequest, SyncEntity } from './types.ts';
-import { type FieldProblem, limits } from './validation.ts';
+import type { FieldProblem } from './validation.ts';
 import type { FieldChanges, WorkspaceWriter } from './workspace-writer.ts';
 
 export interface ConflictField {
@@ -23,8 +27,78 @@ export interface ConflictField {
   server: unknown;
 }
 
+/** What one change asks of one model field, gathered from the patch fields by their role. */
+export interface FieldPatch {
+  /** VALUE: the new value (null clears). */
+  value?: unknown;
+  /** ADD / REMOVE: a @set field's operations. */
+  add?: readonly string[];
+  remove?: readonly string[];
+  /** DELTA: a @counter field's increment. */
+  delta?: number;
+}
+
+/** The fields a patch changes, in the model's field order, with what it asks of each. */
+export function fieldPatchesOf(
+  entity: EntityDescription,
+  patch: Record<string, unknown>,
+): [FieldDescription, FieldPatch][] {
+  const patches: [FieldDescription, FieldPatch][] = [];
+  for (const field of entity.fields) {
+    const fieldPatch: FieldPatch = {};
+    let present = false;
+    for (const patchField of field.patchFields) {
+      const value = Object.hasOwn(patch, patchField.name) ? patch[patchField.name] : undefined;
+      if (value === undefined) continue;
+      present = true;
+      if (patchField.role === 'ADD') fieldPatch.add = value as string[];
+      else if (patchField.role === 'REMOVE') fieldPatch.remove = value as string[];
+      else if (patchField.role === 'DELTA') fieldPatch.delta = value as number;
+      else fieldPatch.value = value;
+    }
+    if (present) patches.push([field, fieldPatch]);
+  }
+  return patches;
+}
+
 /**
- * Field-by-field merge of one update against the server row (docs/protocol.md, Merge strategies).
+ * The values and merge state of a new entity: each field from the create's patch by its
+ * strategy, or its default; the @owner field is the creator. Every written field is stamped
+ * with the create's stamp at version 1.
+ */
+export function createdValues(
+  entity: EntityDescription,
+  patch: Record<string, unknown>,
+  creatorId: string,
+  stamp: Stamp,
+): { values: Record<string, unknown>; meta: FieldMeta } | { problem: FieldProblem } {
+  const values: Record<string, unknown> = {};
+  const meta: FieldMeta = { fields: {} };
+  const patches = new Map(fieldPatchesOf(entity, patch));
+  for (const field of entity.fields) {
+    if (field.owner) {
+      values[field.name] = creatorId;
+      continue;
+    }
+    const written = strategyMerges[field.strategy].decide({
+      entity,
+      field,
+      patch: patches.get(field) ?? {},
+      before: defaultValueOf(field),
+      meta,
+      stamp,
+    });
+    if ('problem' in written) return written;
+    values[field.name] = written.value;
+  }
+  for (const field of writableFields(entity)) meta.fields[field.name] = { version: 1, ...stamp };
+  return { values, meta };
+}
+
+/**
+ * Field-by-field merge of one update against the server row (docs/protocol.md, Merge
+ * strategies). Each field is merged by its strategy's entry in server/sync/strategies.ts,
+ * which uses the helpers below to read the server's state and to write.
  */
 export class FieldMerge {
   readonly values: Record<string, unknown> = {};
@@ -33,50 +107,34 @@ export class FieldMerge {
   readonly conflictFields: ConflictField[] = [];
   readonly meta: FieldMeta;
   readonly version: number;
-  private readonly strategies: Record<string, string>;
 
   constructor(
     private readonly writer: WorkspaceWriter,
     private readonly change: ChangeRequest,
+    readonly entity: EntityDescription,
     private readonly existing: SyncEntity,
     private readonly baseVersion: number,
-    private readonly stamp: Stamp,
+    /** The change's own stamp. */
+    readonly stamp: Stamp,
   ) {
     this.meta = readFieldMeta(existing);
     this.version = existing.version + 1;
-    this.strategies = fieldStrategies[change.entityType];
   }
 
   /** Merges every field of the patch; a problem rejects the whole change. */
   async run(patch: Record<string, unknown>): Promise<{ problem: FieldProblem } | this> {
-    for (const [field, value] of definedEntries(patch)) {
-      const column = columnOfPatchField(field);
-      if (field === 'tagsRemove' && 'tagsAdd' in patch && patch.tagsAdd !== undefined) continue;
-      switch (this.strategies[column] ?? 'LWW') {
-        case 'TEXT':
-          await this.mergeTextField(column, value as string);
-          break;
-        case 'SET':
-          if (!this.mergeTags(tagOpsOf(patch))) return { problem: tooManyTags };
-          break;
-        case 'COUNTER':
-          if (!this.addToCounter(column, value as number)) return { problem: counterOutOfRange };
-          break;
-        case 'MANUAL':
-          await this.mergeManualField(column, value);
-          break;
-        default:
-          this.mergeLwwField(column, value);
-      }
+    for (const [field, fieldPatch] of fieldPatchesOf(this.entity, patch)) {
+      const problem = await strategyMerges[field.strategy].merge(this, field, fieldPatch);
+      if (problem) return { problem };
     }
     return this;
   }
 
-  private current(column: string): unknown {
-    return (this.existing as unknown as Record<string, unknown>)[column];
+  current(column: string): unknown {
+    return this.existing[column];
   }
 
-  private isConcurrent(column: string): boolean {
+  isConcurrent(column: string): boolean {
     return (this.meta.fields[column]?.version ?? 1) > this.baseVersion;
   }
 
@@ -85,7 +143,7 @@ export class FieldMerge {
    * register's stamp is part of its state, and dropping it would let an older concurrent write
    * win in one arrival order but not another (found by the convergence property test).
    */
-  private write(column: string, value: unknown, stamp: Stamp): void {
+  write(column: string, value: unknown, stamp: Stamp): void {
     const old = this.current(column);
     const previous = this.meta.fields[column];
     const sameStamp = previous?.hlc === stamp.hlc && previous.clientId === stamp.clientId;
@@ -95,12 +153,30 @@ export class FieldMerge {
     this.changes[column] = { old: toJsonValue(old), new: toJsonValue(value) };
   }
 
-  private serverStamp(column: string): Stamp | undefined {
+  serverStamp(column: string): Stamp | undefined {
     const write = this.meta.fields[column];
     return write ? { hlc: write.hlc, clientId: write.clientId } : undefined;
   }
 
-  private mergeLwwField(column: string, value: unknown): void {
+  /** A change that saw the server's write is causally after it: its stamp must sort higher. */
+  causalStamp(column: string): Stamp {
+    const server = this.serverStamp(column);
+    if (!server) return this.stamp;
+    return { hlc: maxHlc(this.stamp.hlc, successorHlc(server.hlc)), clientId: this.stamp.clientId };
+  }
+
+  /** The value the field had at the change's baseVersion: the base of a three-way merge. */
+  baseValue(column: string, server: unknown): Promise<unknown> {
+    return this.writer.valueAtVersion(
+      this.change.entityType,
+      this.existing.id,
+      column,
+      this.baseVersion,
+      server,
+    );
+  }
+
+  mergeLww(column: string, value: unknown): void {
     const concurrent = this.isConcurrent(column);
     const result = mergeLww({
       serverValue: this.current(column),
@@ -114,11 +190,15 @@ export class FieldMerge {
     if (valuesEqual(result.value, value)) this.write(column, value, result.stamp);
   }
 
-  private async mergeTextField(column: string, local: string): Promise<void> {
-    const server = this.current(column) as string;
+  async mergeText(column: string, local: string): Promise<void> {
+    const server = this.current(column);
     if (!this.isConcurrent(column)) return this.write(column, local, this.causalStamp(column));
     const base = await this.baseValue(column, server);
-    const merged = mergeText(typeof base === 'string' ? base : '', server, local);
+    const merged = mergeText(
+      typeof base === 'string' ? base : '',
+      typeof server === 'string' ? server : '',
+      local,
+    );
     if (merged.ok) {
       this.mergedFields.push(column);
       this.write(column, merged.value, this.causalStamp(column));
@@ -127,30 +207,7 @@ export class FieldMerge {
     }
   }
 
-  private mergeTags(ops: { add: string[]; remove: string[] }): boolean {
-    const concurrent = this.isConcurrent('tags');
-    const serverStamp = this.serverStamp('tags') ?? { hlc: '0:0', clientId: '' };
-    const states =
-      this.meta.tags ?? tagStatesFromList((this.existing as { tags: string[] }).tags, serverStamp);
-    const stamp = concurrent ? this.stamp : this.causalStamp('tags');
-    const result = applyTagOps(states, ops, stamp);
-    const tags = visibleTags(result.states);
-    if (tags.length > limits.maxTagsPerTask) return false;
-    this.meta.tags = result.states;
-    if (concurrent) this.mergedFields.push('tags');
-    this.write('tags', tags, stamp);
-    return true;
-  }
-
-  private addToCounter(column: string, delta: number): boolean {
-    const total = applyCounterDelta(this.current(column) as number, delta);
-    if (!isCounterInRange(total)) return false;
-    if (this.isConcurrent(column)) this.mergedFields.push(column);
-    this.write(column, total, this.causalStamp(column));
-    return true;
-  }
-
-  private async mergeManualField(column: string, local: unknown): Promise<void> {
+  async mergeManual(column: string, local: unknown): Promise<void> {
     const server = this.current(column);
     const concurrent = this.isConcurrent(column);
     const result = mergeManual({ serverValue: server, localValue: local, concurrent });
@@ -159,48 +216,4 @@ export class FieldMerge {
     const base = await this.baseValue(column, server);
     this.conflictFields.push({ field: column, base, local, server });
   }
-
-  private baseValue(column: string, server: unknown): Promise<unknown> {
-    const { entityType } = this.change;
-    return this.writer.valueAtVersion(
-      entityType,
-      this.existing.id,
-      column,
-      this.baseVersion,
-      server,
-    );
-  }
-
-  /** A change that saw the server's write is causally after it: its stamp must sort higher. */
-  private causalStamp(column: string): Stamp {
-    const server = this.serverStamp(column);
-    if (!server) return this.stamp;
-    return { hlc: maxHlc(this.stamp.hlc, successorHlc(server.hlc)), clientId: this.stamp.clientId };
-  }
-}
-
-export function definedEntries(patch: Record<string, unknown>): [string, unknown][] {
-  return Object.entries(patch).filter(([, value]) => value !== undefined);
-}
-
-export function tagOpsOf(patch: Record<string, unknown>): { add: string[]; remove: string[] } {
-  return {
-    add: (patch.tagsAdd as string[] | null | undefined) ?? [],
-    remove: (patch.tagsRemove as string[] | null | undefined) ?? [],
-  };
-}
-
-export const tooManyTags: FieldProblem = {
-  field: 'tagsAdd',
-  message: `would give the task more than ${limits.maxTagsPerTask} tags`,
-};
-
-export const counterOutOfRange: FieldProblem = {
-  field: 'timeSpentDelta',
-  message: `would take timeSpentMinutes outside ${limits.counterMin}..${limits.counterMax}`,
-};
-
-/** The column is a 32-bit integer: a sum outside it would fail the whole batch in the database. */
-export function isCounterInRange(total: number): boolean {
-  return total >= limits.counterMin && total <= limits.counterMax;
 }

@@ -1,13 +1,13 @@
-import type { EntityType, PrismaClient } from '../db/generated/prisma/client.ts';
+import type { PrismaClient } from '../db/generated/prisma/client.ts';
 import { badUserInput } from '../errors.ts';
-import { selectPage } from './bulk-sql.ts';
+import { selectEntities, selectPage } from './bulk-sql.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import type { Actor, EntityRowOf, SyncEntity } from './types.ts';
+import { entityTypes } from './model.ts';
+import type { Actor, EntityType, SyncEntity } from './types.ts';
 import { validateEntityId } from './validation.ts';
 import { requireAccess } from './workspaces.ts';
 
 export const MAX_PULL_LIMIT = 1000;
-const ALL_TYPES: readonly EntityType[] = ['PROJECT', 'TASK', 'COMMENT'];
 
 export interface ChangesSinceRequest {
   workspaceId: string;
@@ -50,7 +50,8 @@ export async function changesSince(
   if (after >= watermark)
     return { entities: [], cursor: encodeCursor(Math.max(after, watermark)), hasMore: false };
 
-  const types = request.types && request.types.length > 0 ? [...new Set(request.types)] : ALL_TYPES;
+  const types =
+    request.types && request.types.length > 0 ? [...new Set(request.types)] : entityTypes;
   const window = { workspaceId: request.workspaceId, after, watermark, take: request.limit + 1 };
   const pages = await Promise.all(types.map((type) => selectPage(prisma, type, window)));
   const ordered = pages.flat().sort((a, b) => a.seq - b.seq);
@@ -66,21 +67,15 @@ export async function changesSince(
  * One entity by id, tombstones included. Unknown ids answer null; an entity of a workspace
  * the caller does not belong to is FORBIDDEN, as for any other request into that workspace.
  */
-export async function getEntity<T extends EntityType>(
+export async function getEntity(
   prisma: PrismaClient,
   actor: Actor,
-  type: T,
+  type: EntityType,
   id: string,
-): Promise<EntityRowOf<T> | null> {
+): Promise<SyncEntity | null> {
   if (validateEntityId(id)) return null;
-  const where = { where: { id } };
-  const entity =
-    type === 'PROJECT'
-      ? await prisma.project.findUnique(where)
-      : type === 'TASK'
-        ? await prisma.task.findUnique(where)
-        : await prisma.comment.findUnique(where);
+  const [entity] = await selectEntities(prisma, type, [id]);
   if (!entity) return null;
   await requireAccess(prisma, actor, entity.workspaceId, 'read');
-  return entity as EntityRowOf<T>;
+  return entity;
 }

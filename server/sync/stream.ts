@@ -1,8 +1,10 @@
-import type { ChangeLog, EntityType, PrismaClient } from '../db/generated/prisma/client.ts';
+import type { ChangeLog, PrismaClient } from '../db/generated/prisma/client.ts';
 import { forbidden } from '../errors.ts';
 import type { EntityChangedEvent } from '../pubsub.ts';
-import { entityKey } from './entities.ts';
-import type { SyncEntity } from './types.ts';
+import { selectEntities } from './bulk-sql.ts';
+import { entityKey, fromJsonValue } from './entities.ts';
+import { entityOfType, entityTypes, tagRow } from './model.ts';
+import type { EntityType, SyncEntity } from './types.ts';
 import { changedFieldsOf, type FieldChanges } from './workspace-writer.ts';
 
 /** What a live entity stream listens to, merged from pub/sub topics. */
@@ -86,7 +88,8 @@ export async function* entityChangeStream(
     if (event.seq > last + 1) yield* recheckThenCatchUp(event.seq - 1);
     if (event.seq !== last + 1) continue; // the catch-up already delivered it
     last = event.seq;
-    if (wanted(event)) yield event;
+    // An event that crossed Redis is plain JSON: its entity is tagged with its type again.
+    if (wanted(event)) yield { ...event, entity: tagRow(event.entityType, event.entity) };
   }
 }
 
@@ -175,30 +178,39 @@ async function statesAtChanges(
     const state = working.get(key) ?? (current.get(key) ? { ...current.get(key) } : null);
     if (!state) continue;
     if (wanted.has(change.seq)) {
-      states.set(change.seq, {
-        ...state,
-        seq: change.seq,
-        version: change.version,
-        updatedAt: change.createdAt,
-        updatedBy: change.actorId,
-      } as SyncEntity);
+      states.set(
+        change.seq,
+        tagRow(change.entityType, {
+          ...state,
+          seq: change.seq,
+          version: change.version,
+          updatedAt: change.createdAt,
+          updatedBy: change.actorId,
+        } as SyncEntity),
+      );
     }
-    working.set(key, undo(state, change.changes as FieldChanges));
+    working.set(key, undo(change.entityType, state, change.changes as FieldChanges));
   }
   return states;
 }
 
 function undo(
+  type: EntityType,
   state: Record<string, unknown>,
   changes: FieldChanges | null,
 ): Record<string, unknown> {
+  const fields = entityOfType(type).fields;
   const before = { ...state };
-  for (const [field, { old }] of Object.entries(changes ?? {})) {
-    before[field] = field === 'dueAt' && typeof old === 'string' ? new Date(old) : old;
+  for (const [name, { old }] of Object.entries(changes ?? {})) {
+    before[name] = fromJsonValue(
+      fields.find((field) => field.name === name),
+      old,
+    );
   }
   return before;
 }
 
+/** The current rows of the logged entities, without their merge state, by entity key. */
 async function loadEntities(
   prisma: PrismaClient,
   rows: readonly { entityType: EntityType; entityId: string }[],
@@ -206,21 +218,12 @@ async function loadEntities(
   const idsOf = (type: EntityType) => [
     ...new Set(rows.filter((row) => row.entityType === type).map((row) => row.entityId)),
   ];
-  const query = (ids: string[]) => ({
-    where: { id: { in: ids } },
-    omit: { fieldMeta: true } as const,
-  });
-  const [projectIds, taskIds, commentIds] = [idsOf('PROJECT'), idsOf('TASK'), idsOf('COMMENT')];
-  const [projects, tasks, comments] = await Promise.all([
-    projectIds.length > 0 ? prisma.project.findMany(query(projectIds)) : [],
-    taskIds.length > 0 ? prisma.task.findMany(query(taskIds)) : [],
-    commentIds.length > 0 ? prisma.comment.findMany(query(commentIds)) : [],
-  ]);
+  const found = await Promise.all(
+    entityTypes.map((type) => selectEntities(prisma, type, idsOf(type), { withoutMeta: true })),
+  );
   const entities = new Map<string, SyncEntity>();
-  for (const project of projects)
-    entities.set(entityKey('PROJECT', project.id), project as SyncEntity);
-  for (const task of tasks) entities.set(entityKey('TASK', task.id), task as SyncEntity);
-  for (const comment of comments)
-    entities.set(entityKey('COMMENT', comment.id), comment as SyncEntity);
+  entityTypes.forEach((type, index) => {
+    for (const entity of found[index] ?? []) entities.set(entityKey(type, entity.id), entity);
+  });
   return entities;
 }

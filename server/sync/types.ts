@@ -1,25 +1,37 @@
-import type {
-  Comment,
-  Conflict,
-  EntityType,
-  Project,
-  Role,
-  Task,
-} from '../db/generated/prisma/client.ts';
+import type { Conflict, Role } from '../db/generated/prisma/client.ts';
 
-export type { EntityType, Role };
+export type { Role };
+
+/**
+ * A value of the model's `EntityType` enum (`TASK`, `WORK_ORDER`, ...): which entity of
+ * model.graphql a row or change is about (server/sync/model.ts looks it up).
+ */
+export type EntityType = string;
 
 /** The user a sync operation acts for. */
 export interface Actor {
   userId: string;
 }
 
-export type SyncEntity = Project | Task | Comment;
-export type EntityRowOf<T extends EntityType> = T extends 'PROJECT'
-  ? Project
-  : T extends 'TASK'
-    ? Task
-    : Comment;
+/** The sync metadata every synced row carries (docs/protocol.md, Entity metadata and versions). */
+export interface SyncRecord {
+  id: string;
+  workspaceId: string;
+  version: number;
+  seq: number;
+  createdAt: Date;
+  updatedAt: Date;
+  updatedBy: string | null;
+  deleted: boolean;
+  /** The server's merge state (server/sync/entities.ts, FieldMeta); left out of pages and events. */
+  fieldMeta?: unknown;
+}
+
+/**
+ * A row of any entity of the model: the sync metadata plus the model's columns by field name.
+ * Rows the engine reads or creates are tagged with their type (server/sync/model.ts, tagRow).
+ */
+export type SyncEntity = SyncRecord & Record<string, unknown>;
 
 export type ChangeStatus = 'APPLIED' | 'MERGED' | 'CONFLICT' | 'REJECTED' | 'DUPLICATE';
 

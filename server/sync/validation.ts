@@ -1,26 +1,36 @@
 /**
  * Validation of one change's identity and patch (docs/protocol.md, Pushing changes: pushChanges,
- * and Ids). Pure: no database, so references (does projectId exist?) are checked by the push
- * engine.
+ * and Ids). Pure: no database, so references (does a @ref id exist?) are checked by the push
+ * engine. Patch rules come from the entity's description in the model (model.graphql): field
+ * types, nullability, @length, @items, @range, @ascii, @pattern, @counter(maxDelta:), @member
+ * and @owner; the limits of the platform itself (ids, user ids, dates, JSON) are in `limits`.
  *
  * Each validator returns the FIRST problem found, or null. The order is fixed (unknown fields,
- * then the fields in the order of the GraphQL input type, then rules across fields), so the
- * same patch always reports the same problem whatever the order of its keys.
+ * then the patch fields in the order of the GraphQL input type, then rules across fields), so
+ * the same patch always reports the same problem whatever the order of its keys.
  *
  * Patch values: undefined or absent means "not changed"; null means "clear" for nullable
  * fields and is a problem for the others. Lengths count Unicode code points, as PostgreSQL's
  * char_length does, so an emoji is one character.
  */
 
-import { isValidHlc } from './hlc.ts';
+import type {
+  EntityDescription,
+  FieldDescription,
+  PatchFieldDescription,
+} from '../../model/index.ts';
+import { isValidHlc } from '../../model/merge/index.ts';
 
 export interface FieldProblem {
-  /** The patch field name, e.g. 'title', 'tagsAdd'; or 'id', 'mutationId', 'clientId', 'hlc'. */
+  /** The patch field name (a value, add, remove or delta field); or 'id', 'mutationId', 'clientId', 'hlc'. */
   field: string;
   message: string;
 }
 
-/** Every limit, in one place so that documentation and tests refer to the same numbers. */
+/**
+ * The limits of the platform, in one place so that documentation and tests refer to the same
+ * numbers. Limits of one field (lengths, ranges, items, deltas) are directives of the model.
+ */
 export const limits = {
   /** Entity and workspace ids: 1..64 of [A-Za-z0-9_-]; UUIDv7, ULID and nanoid fit. */
   idMaxLength: 64,
@@ -29,37 +39,20 @@ export const limits = {
   /** mutationId: 1..128 printable ASCII characters without spaces (U+0021..U+007E). */
   mutationIdMaxLength: 128,
   /**
-   * assigneeId is a user id (a JWT `sub`), checked as server/auth checks it: 1..128 UTF-16
-   * units, no control characters.
+   * User ids (a JWT `sub`: @member and @owner fields, actors), checked as server/auth checks
+   * them: 1..128 UTF-16 units, no control characters.
    */
   userIdMaxLength: 128,
-  projectNameMaxLength: 200,
-  taskTitleMaxLength: 200,
-  taskNotesMaxLength: 100_000,
-  commentBodyMaxLength: 20_000,
-  /**
-   * sortKey: 0..200 printable ASCII characters (U+0020..U+007E). Fractional-index keys are
-   * ASCII, and for ASCII the JavaScript order equals byte order (PostgreSQL COLLATE "C"), which
-   * is not true of every non-ASCII string (astral characters sort differently).
-   */
-  sortKeyMaxLength: 200,
-  tagMaxLength: 50,
-  maxTagsPerTask: 50,
-  /** Entries in one tagsAdd or one tagsRemove. */
-  maxTagsPerOperation: 50,
-  /** Task.timeSpentMinutes is a 32-bit integer column; a delta that would leave it is refused. */
-  counterMin: -2_147_483_648,
-  counterMax: 2_147_483_647,
-  priorityMin: 0,
-  priorityMax: 5,
-  estimateMinutesMin: 0,
-  estimateMinutesMax: 1_000_000,
-  /** timeSpentDelta: a non-zero integer with |delta| at most this. */
-  timeSpentDeltaMaxAbs: 100_000,
-  /** dueAt: 1970-01-01T00:00:00.000Z .. 9999-12-31T23:59:59.999Z, as epoch milliseconds. */
-  dueAtMinMillis: Date.UTC(1970, 0, 1),
-  dueAtMaxMillis: Date.UTC(9999, 11, 31, 23, 59, 59, 999),
-  taskStatuses: ['TODO', 'IN_PROGRESS', 'DONE'],
+  /** Workspace names: 1..200 characters, not blank. */
+  workspaceNameMaxLength: 200,
+  /** Int fields and Int counter totals are 32-bit integers, as GraphQL's Int and the column. */
+  intMin: -2_147_483_648,
+  intMax: 2_147_483_647,
+  /** DateTime fields: 1970-01-01T00:00:00.000Z .. 9999-12-31T23:59:59.999Z, as epoch milliseconds. */
+  dateMinMillis: Date.UTC(1970, 0, 1),
+  dateMaxMillis: Date.UTC(9999, 11, 31, 23, 59, 59, 999),
+  /** JSON fields: at most this many characters of JSON text. */
+  jsonMaxLength: 100_000,
 } as const;
 
 type Mode = 'create' | 'update';
@@ -67,46 +60,58 @@ type Patch = Record<string, unknown>;
 /** Returns the problem's message, or null when the value is acceptable. */
 type Check = (value: unknown) => string | null;
 
-interface FieldRule {
+interface PatchFieldRule {
+  name: string;
   /** null clears the field; otherwise null is a problem. */
   nullable: boolean;
   check: Check;
 }
 
+/** An entity's patch rules, derived once from its description. */
 interface PatchRules {
   typeName: string;
   /** In the order of the GraphQL input type: the order problems are looked for. */
-  fields: Record<string, FieldRule>;
+  fields: readonly PatchFieldRule[];
+  names: ReadonlySet<string>;
   requiredOnCreate: readonly string[];
-  across?: (patch: Patch) => FieldProblem | null;
+  across: readonly ((patch: Patch) => FieldProblem | null)[];
 }
 
 const ID_PATTERN = /^[A-Za-z0-9_-]+$/;
 const MUTATION_ID_PATTERN = /^[\x21-\x7E]+$/;
-const COLOR_PATTERN = /^#[0-9A-Fa-f]{6}$/;
 const PRINTABLE_ASCII = /^[\x20-\x7E]*$/;
 const CONTROL_CHARACTER = /\p{Cc}/u;
 // Without the u flag each surrogate is its own unit, so the lookarounds find unpaired ones.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-export function validateProjectPatch(patch: Patch, mode: Mode): FieldProblem | null {
-  return validatePatch(projectRules, patch, mode);
+/** The first problem of a patch of `entity` (model.graphql), or null. */
+export function validatePatch(
+  entity: EntityDescription,
+  patch: Patch,
+  mode: Mode,
+): FieldProblem | null {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
+    return { field: 'patch', message: 'must be an object' };
+  }
+  const rules = rulesOf(entity);
+  const unknown = Object.keys(patch).find(
+    (field) => !rules.names.has(field) && patch[field] !== undefined,
+  );
+  if (unknown !== undefined) {
+    return { field: unknown, message: `is not a field of ${rules.typeName}` };
+  }
+  for (const rule of rules.fields) {
+    const value = Object.hasOwn(patch, rule.name) ? patch[rule.name] : undefined;
+    const required = mode === 'create' && rules.requiredOnCreate.includes(rule.name);
+    const problem = problemOf(rule.name, checkField(rule, value, required));
+    if (problem) return problem;
+  }
+  for (const check of rules.across) {
+    const problem = check(patch);
+    if (problem) return problem;
+  }
+  return null;
 }
-
-export function validateTaskPatch(patch: Patch, mode: Mode): FieldProblem | null {
-  return validatePatch(taskRules, patch, mode);
-}
-
-export function validateCommentPatch(patch: Patch, mode: Mode): FieldProblem | null {
-  return validatePatch(commentRules, patch, mode);
-}
-
-/** The patch validator of each entity type. */
-export const patchValidators = {
-  PROJECT: validateProjectPatch,
-  TASK: validateTaskPatch,
-  COMMENT: validateCommentPatch,
-} as const;
 
 export function validateEntityId(id: string): FieldProblem | null {
   return problemOf('id', checkId(id));
@@ -124,29 +129,19 @@ export function validateHlcField(hlc: string): FieldProblem | null {
   return problemOf('hlc', checkHlc(hlc));
 }
 
-function validatePatch(rules: PatchRules, patch: Patch, mode: Mode): FieldProblem | null {
-  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
-    return { field: 'patch', message: 'must be an object' };
-  }
-  const unknown = Object.keys(patch).find(
-    (field) => !Object.hasOwn(rules.fields, field) && patch[field] !== undefined,
+/** A user id (a JWT subject), as @member and @owner fields hold. */
+export function validateUserId(field: string, userId: unknown): FieldProblem | null {
+  return problemOf(field, checkUserId(userId));
+}
+
+export function validateWorkspaceName(name: unknown): FieldProblem | null {
+  return problemOf(
+    'name',
+    checkText({ notBlank: true, maxLength: limits.workspaceNameMaxLength })(name),
   );
-  if (unknown !== undefined) {
-    return { field: unknown, message: `is not a field of ${rules.typeName}` };
-  }
-  for (const [field, rule] of Object.entries(rules.fields)) {
-    const value = Object.hasOwn(patch, field) ? patch[field] : undefined;
-    const problem = problemOf(field, checkField(rule, value, isRequired(rules, field, mode)));
-    if (problem) return problem;
-  }
-  return rules.across?.(patch) ?? null;
 }
 
-function isRequired(rules: PatchRules, field: string, mode: Mode): boolean {
-  return mode === 'create' && rules.requiredOnCreate.includes(field);
-}
-
-function checkField(rule: FieldRule, value: unknown, required: boolean): string | null {
+function checkField(rule: PatchFieldRule, value: unknown, required: boolean): string | null {
   if (value === undefined) return required ? 'is required' : null;
   if (value === null) return rule.nullable ? null : 'must not be null';
   return rule.check(value);
@@ -154,6 +149,91 @@ function checkField(rule: FieldRule, value: unknown, required: boolean): string 
 
 function problemOf(field: string, message: string | null): FieldProblem | null {
   return message === null ? null : { field, message };
+}
+
+// ---- rules from the model ------------------------------------------------------------------
+
+const rulesByEntity = new WeakMap<EntityDescription, PatchRules>();
+
+function rulesOf(entity: EntityDescription): PatchRules {
+  let rules = rulesByEntity.get(entity);
+  if (!rules) {
+    rules = deriveRules(entity);
+    rulesByEntity.set(entity, rules);
+  }
+  return rules;
+}
+
+function deriveRules(entity: EntityDescription): PatchRules {
+  const fieldOf = new Map(entity.fields.map((field) => [field.name, field]));
+  const fields = entity.patchFields.map((patchField) => {
+    const field = fieldOf.get(patchField.field) as FieldDescription;
+    return ruleOf(field, patchField);
+  });
+  const across = entity.fields
+    .filter((field) => field.strategy === 'SET')
+    .map((field) => disjointOperations(field));
+  return {
+    typeName: entity.patchInput,
+    fields,
+    names: new Set(fields.map((rule) => rule.name)),
+    requiredOnCreate: entity.requiredOnCreate,
+    across,
+  };
+}
+
+function ruleOf(field: FieldDescription, patchField: PatchFieldDescription): PatchFieldRule {
+  const name = patchField.name;
+  switch (patchField.role) {
+    case 'ADD':
+    case 'REMOVE':
+      return { name, nullable: false, check: checkSetOperation(field) };
+    case 'DELTA':
+      return { name, nullable: false, check: checkDelta(field) };
+    default:
+      return { name, nullable: field.nullable, check: checkValue(field) };
+  }
+}
+
+/** The check of a single value of the field's type and directives. */
+function checkValue(field: FieldDescription): Check {
+  const { constraints } = field;
+  if (field.kind === 'ENUM') return checkEnum(field.enumValues ?? []);
+  switch (field.scalar) {
+    case 'ID':
+      return all(field.member || field.owner ? checkUserId : checkId, checkPattern(field));
+    case 'Int':
+      return checkNumber({
+        integer: true,
+        min: constraints.min ?? limits.intMin,
+        max: constraints.max ?? limits.intMax,
+      });
+    case 'Float':
+      return checkNumber({ integer: false, min: constraints.min, max: constraints.max });
+    case 'Boolean':
+      return checkBoolean;
+    case 'DateTime':
+      return checkDate;
+    case 'JSON':
+      return checkJson;
+    default:
+      return all(
+        checkText({ notBlank: constraints.notBlank, maxLength: constraints.maxLength }),
+        constraints.ascii ? checkAscii : null,
+        checkPattern(field),
+      );
+  }
+}
+
+function all(...checks: (Check | null)[]): Check {
+  const present = checks.filter((check): check is Check => check !== null);
+  return (value) => {
+    for (const check of present) {
+      const problem = check(value);
+      if (problem) return problem;
+    }
+    return null;
+  };
 }
 
 // ---- checks ---------------------------------------------------------------------------
@@ -166,17 +246,31 @@ function checkString(value: unknown): string | null {
   return null;
 }
 
-function checkText(options: { blankAllowed: boolean; maxLength: number }): Check {
+function checkText(options: { notBlank: boolean; maxLength: number | null }): Check {
   return (value) => {
     const problem = checkString(value);
     if (problem) return problem;
     const text = value as string;
-    if (!options.blankAllowed && text.trim() === '') return 'must not be blank';
-    if (codePointLength(text) > options.maxLength) {
+    if (options.notBlank && text.trim() === '') return 'must not be blank';
+    if (options.maxLength !== null && codePointLength(text) > options.maxLength) {
       return `must be at most ${options.maxLength} characters`;
     }
     return null;
   };
+}
+
+/** @ascii: for ASCII, JavaScript's order equals byte order (PostgreSQL COLLATE "C"). */
+function checkAscii(value: unknown): string | null {
+  return PRINTABLE_ASCII.test(value as string)
+    ? null
+    : 'must contain only printable ASCII characters';
+}
+
+function checkPattern(field: FieldDescription): Check | null {
+  const pattern = field.constraints.pattern;
+  if (!pattern) return null;
+  const regex = new RegExp(pattern.regex, 'u');
+  return (value) => (regex.test(value as string) ? null : `must be ${pattern.description}`);
 }
 
 function checkId(value: unknown): string | null {
@@ -230,86 +324,150 @@ function checkBoolean(value: unknown): string | null {
   return typeof value === 'boolean' ? null : 'must be a boolean';
 }
 
-function checkColor(value: unknown): string | null {
-  const problem = checkString(value);
-  if (problem) return problem;
-  return COLOR_PATTERN.test(value as string) ? null : 'must be a #RRGGBB hex color';
+function checkNumber(options: { integer: boolean; min: number | null; max: number | null }): Check {
+  const { integer, min, max } = options;
+  const kind = integer ? 'an integer' : 'a number';
+  const message =
+    min !== null && max !== null
+      ? `must be ${kind} from ${min} to ${max}`
+      : min !== null
+        ? `must be ${kind} of at least ${min}`
+        : max !== null
+          ? `must be ${kind} of at most ${max}`
+          : `must be ${integer ? 'an integer' : 'a finite number'}`;
+  return (value) => {
+    if (typeof value !== 'number' || !Number.isFinite(value)) return message;
+    if (integer && !Number.isInteger(value)) return message;
+    if ((min !== null && value < min) || (max !== null && value > max)) return message;
+    return null;
+  };
 }
 
-function checkIntegerRange(min: number, max: number): Check {
+function checkEnum(values: readonly string[]): Check {
   return (value) =>
-    Number.isInteger(value) && (value as number) >= min && (value as number) <= max
+    typeof value === 'string' && values.includes(value)
       ? null
-      : `must be an integer from ${min} to ${max}`;
+      : `must be one of ${values.join(', ')}`;
 }
 
-function checkTimeSpentDelta(value: unknown): string | null {
-  const max = limits.timeSpentDeltaMaxAbs;
-  if (Number.isInteger(value) && value !== 0 && Math.abs(value as number) <= max) return null;
-  return `must be a non-zero integer from -${max} to ${max}`;
-}
-
-function checkStatus(value: unknown): string | null {
-  const statuses: readonly unknown[] = limits.taskStatuses;
-  return statuses.includes(value) ? null : `must be one of ${limits.taskStatuses.join(', ')}`;
-}
-
-function checkDueAt(value: unknown): string | null {
+function checkDate(value: unknown): string | null {
   if (!(value instanceof Date) || Number.isNaN(value.getTime())) return 'must be a valid date';
   const time = value.getTime();
-  if (time < limits.dueAtMinMillis || time > limits.dueAtMaxMillis) {
+  if (time < limits.dateMinMillis || time > limits.dateMaxMillis) {
     return 'must be between 1970-01-01 and 9999-12-31 (UTC)';
   }
   return null;
 }
 
-function checkSortKey(value: unknown): string | null {
-  const problem = checkString(value);
-  if (problem) return problem;
-  const key = value as string;
-  if (key.length > limits.sortKeyMaxLength) {
-    return `must be at most ${limits.sortKeyMaxLength} characters`;
+/** Any JSON value (what the JSON scalar parses), bounded so one field cannot fill a row. */
+function checkJson(value: unknown): string | null {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    return 'must be a JSON value';
   }
-  return PRINTABLE_ASCII.test(key) ? null : 'must contain only printable ASCII characters';
+  if (text === undefined) return 'must be a JSON value';
+  if (text.length > limits.jsonMaxLength) {
+    return `must be at most ${limits.jsonMaxLength} characters as JSON`;
+  }
+  return null;
 }
 
-function checkTagList(value: unknown): string | null {
-  if (!Array.isArray(value)) return 'must be a list of tags';
-  if (value.length > limits.maxTagsPerOperation) {
-    return `must contain at most ${limits.maxTagsPerOperation} tags`;
-  }
-  for (const tag of value) {
-    const problem = checkTag(tag);
+/** A counter's delta: non-zero, at most @counter(maxDelta:) in size, whole for an Int. */
+function checkDelta(field: FieldDescription): Check {
+  const integer = field.scalar === 'Int';
+  const max = field.constraints.maxDelta ?? (integer ? limits.intMax : null);
+  const kind = integer ? 'integer' : 'finite number';
+  const message =
+    max === null
+      ? `must be a non-zero ${kind}`
+      : `must be a non-zero ${kind} from -${max} to ${max}`;
+  return (value) => {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value === 0) return message;
+    if (integer && !Number.isInteger(value)) return message;
+    return max !== null && Math.abs(value) > max ? message : null;
+  };
+}
+
+/** An add or remove operation of a @set field: a list of at most @items items. */
+function checkSetOperation(field: FieldDescription): Check {
+  const noun = itemNoun(field.name);
+  const maxItems = field.constraints.maxItems;
+  const checkItem = setItemCheck(field);
+  return (value) => {
+    if (!Array.isArray(value)) return `must be a list of ${noun.plural}`;
+    if (maxItems !== null && value.length > maxItems) {
+      return `must contain at most ${maxItems} ${noun.plural}`;
+    }
+    for (const item of value) {
+      const problem = checkItem(item);
+      if (problem) return `each ${noun.singular} ${problem}`;
+    }
+    return null;
+  };
+}
+
+function setItemCheck(field: FieldDescription): Check {
+  if (field.kind === 'ENUM') return checkEnum(field.enumValues ?? []);
+  if (field.scalar === 'ID') return checkId;
+  return checkSetText(field.constraints.maxLength);
+}
+
+/** Items are compared exactly, so "bug " and "bug" would be two items that look like one. */
+function checkSetText(maxLength: number | null): Check {
+  return (item) => {
+    const problem = checkString(item);
     if (problem) return problem;
-  }
-  return null;
+    const text = item as string;
+    if (text.trim() === '') return 'must not be blank';
+    if (text.trim() !== text) return 'must not start or end with whitespace';
+    if (CONTROL_CHARACTER.test(text)) return 'must not contain control characters';
+    if (maxLength !== null && codePointLength(text) > maxLength) {
+      return `must be at most ${maxLength} characters`;
+    }
+    return null;
+  };
 }
 
-/** Tags are compared exactly, so "bug " and "bug" would be two tags that look like one. */
-function checkTag(tag: unknown): string | null {
-  const problem = checkString(tag);
-  if (problem) return `each tag ${problem}`;
-  const text = tag as string;
-  if (text.trim() === '') return 'each tag must not be blank';
-  if (text.trim() !== text) return 'each tag must not start or end with whitespace';
-  if (CONTROL_CHARACTER.test(text)) return 'each tag must not contain control characters';
-  if (codePointLength(text) > limits.tagMaxLength) {
-    return `each tag must be at most ${limits.tagMaxLength} characters`;
-  }
-  return null;
+/** One change may not both add and remove an item: which one it meant is unknowable. */
+function disjointOperations(field: FieldDescription): (patch: Patch) => FieldProblem | null {
+  const add = field.patchFields.find((patchField) => patchField.role === 'ADD')?.name ?? '';
+  const remove = field.patchFields.find((patchField) => patchField.role === 'REMOVE')?.name ?? '';
+  const { singular } = itemNoun(field.name);
+  return (patch) => {
+    const added = patch[add];
+    const removed = patch[remove];
+    if (!Array.isArray(added) || !Array.isArray(removed)) return null;
+    const both = removed.find((item) => added.includes(item));
+    return both === undefined
+      ? null
+      : { field: remove, message: `must not contain a ${singular} that is also in ${add}` };
+  };
 }
 
-function checkTagOpsDisjoint(patch: Patch): FieldProblem | null {
-  const added = patch.tagsAdd;
-  const removed = patch.tagsRemove;
-  if (!Array.isArray(added) || !Array.isArray(removed)) return null;
-  const both = removed.find((tag) => added.includes(tag));
-  return both === undefined
-    ? null
-    : { field: 'tagsRemove', message: 'must not contain a tag that is also in tagsAdd' };
+/**
+ * How messages name the items of a set field: `tags` -> "tag" / "tags", `requiredSkills` ->
+ * "required skill" / "required skills".
+ */
+export function itemNoun(fieldName: string): { singular: string; plural: string } {
+  const plural = wordsOf(fieldName);
+  const singular = plural.endsWith('ies')
+    ? `${plural.slice(0, -3)}y`
+    : /(s|x|z|ch|sh)es$/.test(plural)
+      ? plural.slice(0, -2)
+      : plural.endsWith('s') && !plural.endsWith('ss')
+        ? plural.slice(0, -1)
+        : plural;
+  return { singular, plural };
 }
 
-function codePointLength(text: string): number {
+/** A model name as words of a sentence: `WorkOrder` -> "work order", `authorId` -> "author id". */
+export function wordsOf(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+}
+
+export function codePointLength(text: string): number {
   let length = text.length;
   for (let index = 0; index < text.length - 1; index++) {
     const unit = text.charCodeAt(index);
@@ -321,49 +479,3 @@ function codePointLength(text: string): number {
   }
   return length;
 }
-
-// ---- rules per patch type ---------------------------------------------------------------
-
-const notNull = (check: Check): FieldRule => ({ nullable: false, check });
-const orNull = (check: Check): FieldRule => ({ nullable: true, check });
-
-const projectRules: PatchRules = {
-  typeName: 'ProjectPatch',
-  fields: {
-    name: notNull(checkText({ blankAllowed: false, maxLength: limits.projectNameMaxLength })),
-    color: orNull(checkColor),
-    archived: notNull(checkBoolean),
-  },
-  requiredOnCreate: ['name'],
-};
-
-const taskRules: PatchRules = {
-  typeName: 'TaskPatch',
-  fields: {
-    projectId: orNull(checkId),
-    title: notNull(checkText({ blankAllowed: false, maxLength: limits.taskTitleMaxLength })),
-    notes: notNull(checkText({ blankAllowed: true, maxLength: limits.taskNotesMaxLength })),
-    status: notNull(checkStatus),
-    priority: notNull(checkIntegerRange(limits.priorityMin, limits.priorityMax)),
-    tagsAdd: notNull(checkTagList),
-    tagsRemove: notNull(checkTagList),
-    assigneeId: orNull(checkUserId),
-    dueAt: orNull(checkDueAt),
-    estimateMinutes: orNull(
-      checkIntegerRange(limits.estimateMinutesMin, limits.estimateMinutesMax),
-    ),
-    timeSpentDelta: notNull(checkTimeSpentDelta),
-    sortKey: notNull(checkSortKey),
-  },
-  requiredOnCreate: ['title'],
-  across: checkTagOpsDisjoint,
-};
-
-const commentRules: PatchRules = {
-  typeName: 'CommentPatch',
-  fields: {
-    taskId: notNull(checkId),
-    body: notNull(checkText({ blankAllowed: false, maxLength: limits.commentBodyMaxLength })),
-  },
-  requiredOnCreate: ['taskId', 'body'],
-};

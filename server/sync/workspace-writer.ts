@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Tx } from '../db/client.ts';
-import { type Conflict, type EntityType, Prisma } from '../db/generated/prisma/client.ts';
+import { type Conflict, Prisma } from '../db/generated/prisma/client.ts';
 import { selectEntities, writeBatch } from './bulk-sql.ts';
 import { entityKey, toJsonValue } from './entities.ts';
-import type { CommittedChange, SyncEntity } from './types.ts';
+import type { CommittedChange, EntityType, SyncEntity } from './types.ts';
+
+/** The database's EntityType enum, generated from the same model as the engine's values. */
+type StoredEntityType = Conflict['entityType'];
+const asStoredType = (type: EntityType) => type as StoredEntityType;
 
 /** Old and new value of each field a change wrote, as stored in the change log. */
 export type FieldChanges = Record<
@@ -93,12 +97,13 @@ export class WorkspaceWriter {
   /** Records an applied change: takes the next sequence number and logs old and new values. */
   record(change: RecordedChange): SyncEntity {
     this.seq += 1;
-    const row = {
+    // The spread keeps the row's entity type tag (server/sync/model.ts).
+    const row: SyncEntity = {
       ...change.row,
       seq: this.seq,
       updatedAt: this.now,
       updatedBy: change.actorId,
-    } as SyncEntity;
+    };
     const key = entityKey(change.type, row.id);
     const previous = this.rows.get(key);
     // A row created earlier in this batch is still inserted once, with its final state.
@@ -107,7 +112,7 @@ export class WorkspaceWriter {
     this.log.push({
       workspaceId: this.workspaceId,
       seq: this.seq,
-      entityType: change.type,
+      entityType: asStoredType(change.type),
       entityId: row.id,
       op: change.op,
       changes: change.changes,
@@ -137,14 +142,19 @@ export class WorkspaceWriter {
     entityType: EntityType;
     entityId: string;
   }): void {
-    this.mutations.push({ ...input, workspaceId: this.workspaceId, createdAt: this.now });
+    this.mutations.push({
+      ...input,
+      entityType: asStoredType(input.entityType),
+      workspaceId: this.workspaceId,
+      createdAt: this.now,
+    });
   }
 
   openConflict(input: NewConflict): Conflict {
     const conflict: Conflict = {
       id: randomUUID(),
       workspaceId: this.workspaceId,
-      entityType: input.entityType,
+      entityType: asStoredType(input.entityType),
       entityId: input.entityId,
       field: input.field,
       baseValue: toJsonValue(input.baseValue) as Prisma.JsonValue,
@@ -178,7 +188,7 @@ export class WorkspaceWriter {
     const stored = await this.tx.changeLog.findMany({
       where: {
         workspaceId: this.workspaceId,
-        entityType: type,
+        entityType: asStoredType(type),
         entityId: id,
         version: { gt: version },
       },
@@ -221,9 +231,13 @@ export class WorkspaceWriter {
   }
 
   private rowsIn(state: TrackedRow['state']): Record<EntityType, SyncEntity[]> {
-    const rows: Record<EntityType, SyncEntity[]> = { PROJECT: [], TASK: [], COMMENT: [] };
-    for (const entry of this.rows.values())
-      if (entry.state === state) rows[entry.type].push(entry.row);
+    const rows: Record<EntityType, SyncEntity[]> = {};
+    for (const entry of this.rows.values()) {
+      if (entry.state !== state) continue;
+      const ofType = rows[entry.type] ?? [];
+      ofType.push(entry.row);
+      rows[entry.type] = ofType;
+    }
     return rows;
   }
 }

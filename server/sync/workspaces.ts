@@ -5,7 +5,7 @@ import type { Tx } from '../db/client.ts';
 import type { Member, PrismaClient, Role } from '../db/generated/prisma/client.ts';
 import { badUserInput, forbidden } from '../errors.ts';
 import type { Actor } from './types.ts';
-import { validateEntityId, validateProjectPatch } from './validation.ts';
+import { validateEntityId, validateWorkspaceName } from './validation.ts';
 
 /** A workspace as one member sees it. */
 export interface WorkspaceView {
@@ -53,8 +53,7 @@ export async function createWorkspace(
   actor: Actor,
   name: string,
 ): Promise<WorkspaceView> {
-  // A workspace name follows the rules of a project name: same limits, same hygiene.
-  const problem = validateProjectPatch({ name }, 'create');
+  const problem = validateWorkspaceName(name);
   if (problem) throw badUserInput(`name ${problem.message}`, { field: 'name' });
   const workspace = await prisma.workspace.create({
     data: {

@@ -1,7 +1,7 @@
 /**
  * The default model.graphql must describe today's API exactly (docs/model.md, Writing a model): the names
- * in the committed schema.graphql, the engine's entity descriptors and every limit of
- * server/sync/validation.ts. The server is imported here only to compare against.
+ * in the committed schema.graphql, the fields, defaults and strategies the engine had before it
+ * read the model, and every limit of server/sync/validation.ts.
  */
 
 import { readFileSync } from 'node:fs';
@@ -15,7 +15,6 @@ import {
 import { describe, expect, it } from 'vitest';
 import type { EntityDescription, FieldDescription } from '../../model/index.ts';
 import { loadModel } from '../../model/load.ts';
-import { entityDescriptors, patchFieldColumns } from '../../server/sync/entities.ts';
 import { limits } from '../../server/sync/validation.ts';
 
 const model = loadModel();
@@ -84,8 +83,56 @@ describe('the default model and schema.graphql', () => {
 });
 
 describe('the default model and the sync engine', () => {
-  it('has the data fields, required fields and defaults of the entity descriptors', () => {
-    for (const descriptor of Object.values(entityDescriptors)) {
+  // The engine's hand-written descriptors before it read the model, kept as the reference.
+  const previousDescriptors = [
+    {
+      type: 'PROJECT',
+      typename: 'Project',
+      dataFields: ['name', 'color', 'archived'],
+      requiredOnCreate: ['name'],
+      defaults: { color: null, archived: false },
+    },
+    {
+      type: 'TASK',
+      typename: 'Task',
+      dataFields: [
+        'projectId',
+        'title',
+        'notes',
+        'status',
+        'priority',
+        'tags',
+        'assigneeId',
+        'dueAt',
+        'estimateMinutes',
+        'timeSpentMinutes',
+        'sortKey',
+      ],
+      requiredOnCreate: ['title'],
+      defaults: {
+        projectId: null,
+        notes: '',
+        status: 'TODO',
+        priority: 0,
+        tags: [],
+        assigneeId: null,
+        dueAt: null,
+        estimateMinutes: null,
+        timeSpentMinutes: 0,
+        sortKey: '',
+      },
+    },
+    {
+      type: 'COMMENT',
+      typename: 'Comment',
+      dataFields: ['taskId', 'body'],
+      requiredOnCreate: ['taskId', 'body'],
+      defaults: {},
+    },
+  ];
+
+  it('has the data fields, required fields and defaults the engine had', () => {
+    for (const descriptor of previousDescriptors) {
       const described = entity(descriptor.typename);
       expect(described.entityType).toBe(descriptor.type);
       const writable = described.fields.filter((f) => !f.owner);
@@ -98,12 +145,16 @@ describe('the default model and the sync engine', () => {
     }
   });
 
-  it('names the set and counter patch fields the engine maps onto columns', () => {
+  it('names the set and counter patch fields as the API did', () => {
     const operations = model.entities
       .flatMap((e) => e.patchFields)
       .filter((f) => f.role !== 'VALUE')
       .map((f) => [f.name, f.field]);
-    expect(Object.fromEntries(operations)).toEqual(patchFieldColumns);
+    expect(Object.fromEntries(operations)).toEqual({
+      tagsAdd: 'tags',
+      tagsRemove: 'tags',
+      timeSpentDelta: 'timeSpentMinutes',
+    });
   });
 
   it('puts Comment.authorId under the owner rule and out of the patch', () => {
@@ -130,43 +181,59 @@ describe('the default model and the sync engine', () => {
 
 describe('every limit of server/sync/validation.ts', () => {
   /** Limits of a change's identity or of a field's type, not written on any one field. */
-  const platformLimits = [
-    'idMaxLength', // every ID that is not a user id (ids, @ref fields)
-    'clientIdMaxLength',
-    'mutationIdMaxLength',
-    'userIdMaxLength', // @member and @owner fields
-    'dueAtMinMillis', // every DateTime
-    'dueAtMaxMillis',
-  ];
+  const platformLimits = {
+    idMaxLength: 64, // every ID that is not a user id (ids, @ref fields, ID set items)
+    clientIdMaxLength: 64,
+    mutationIdMaxLength: 128,
+    userIdMaxLength: 128, // @member and @owner fields
+    workspaceNameMaxLength: 200, // workspaces are not entities of the model
+    intMin: -(2 ** 31), // every Int, and Int counter totals
+    intMax: 2 ** 31 - 1,
+    dateMinMillis: Date.UTC(1970, 0, 1), // every DateTime
+    dateMaxMillis: Date.UTC(9999, 11, 31, 23, 59, 59, 999),
+    jsonMaxLength: 100_000, // every JSON value
+  };
 
-  it('is expressed by a directive of the default model, or is a platform limit', () => {
+  it('is a platform limit; the limits of fields are directives', () => {
+    expect(limits).toEqual(platformLimits);
+  });
+
+  it('keeps every per-field limit the engine had, as a directive of the default model', () => {
     const tags = field('Task', 'tags').constraints;
     const timeSpent = field('Task', 'timeSpentMinutes').constraints;
-    const expressed = {
+    expect({
       projectNameMaxLength: field('Project', 'name').constraints.maxLength,
+      projectColorPattern: field('Project', 'color').constraints.pattern?.regex,
       taskTitleMaxLength: field('Task', 'title').constraints.maxLength,
       taskNotesMaxLength: field('Task', 'notes').constraints.maxLength,
       commentBodyMaxLength: field('Comment', 'body').constraints.maxLength,
       sortKeyMaxLength: field('Task', 'sortKey').constraints.maxLength,
       tagMaxLength: tags.maxLength,
       maxTagsPerTask: tags.maxItems,
-      maxTagsPerOperation: tags.maxItems,
-      counterMin: timeSpent.int32 ? -(2 ** 31) : null,
-      counterMax: timeSpent.int32 ? 2 ** 31 - 1 : null,
+      timeSpentInt32: timeSpent.int32,
       priorityMin: field('Task', 'priority').constraints.min,
       priorityMax: field('Task', 'priority').constraints.max,
       estimateMinutesMin: field('Task', 'estimateMinutes').constraints.min,
       estimateMinutesMax: field('Task', 'estimateMinutes').constraints.max,
       timeSpentDeltaMaxAbs: timeSpent.maxDelta,
       taskStatuses: field('Task', 'status').enumValues,
-    };
-    const expected: Record<string, unknown> = { ...limits };
-    for (const key of platformLimits) delete expected[key];
-    expect(expressed).toEqual(expected);
-    // A limit added to validation.ts without a directive (or a platform reason) fails here.
-    expect(Object.keys(limits).sort()).toEqual(
-      [...Object.keys(expressed), ...platformLimits].sort(),
-    );
+    }).toEqual({
+      projectNameMaxLength: 200,
+      projectColorPattern: '^#[0-9A-Fa-f]{6}$',
+      taskTitleMaxLength: 200,
+      taskNotesMaxLength: 100_000,
+      commentBodyMaxLength: 20_000,
+      sortKeyMaxLength: 200,
+      tagMaxLength: 50,
+      maxTagsPerTask: 50,
+      timeSpentInt32: true,
+      priorityMin: 0,
+      priorityMax: 5,
+      estimateMinutesMin: 0,
+      estimateMinutesMax: 1_000_000,
+      timeSpentDeltaMaxAbs: 100_000,
+      taskStatuses: ['TODO', 'IN_PROGRESS', 'DONE'],
+    });
   });
 
   it('keeps sort keys ASCII and refuses blank required strings only', () => {

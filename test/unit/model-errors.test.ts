@@ -219,6 +219,26 @@ const cases: Case[] = [
     message: /@ascii applies to String fields/,
   },
   {
+    kind: '@pattern on a number',
+    model: withFields('size: Int @pattern(regex: "^[0-9]+$", description: "digits")'),
+    at: '@pattern',
+    message: /@pattern applies to String and ID fields; "size" is Int: remove @pattern/,
+  },
+  {
+    kind: '@pattern with a regular expression that does not compile',
+    model: withFields('code: String @pattern(regex: "[A-Z", description: "capitals")'),
+    at: '@pattern',
+    message: /@pattern\(regex: "\[A-Z"\) is not a valid regular expression/,
+  },
+  {
+    kind: 'a default that breaks its @pattern',
+    model: withFields(
+      'code: String! @pattern(regex: "^[A-Z]+$", description: "capitals") @default(value: "abc")',
+    ),
+    at: '"abc"',
+    message: /@default\(value: "abc"\) is not capitals \(@pattern\)/,
+  },
+  {
     kind: 'a patch field name that is not a GraphQL name',
     model: withFields('marks: [String!]! @set(add: "marks-add")'),
     at: '@set',

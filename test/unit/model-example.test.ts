@@ -113,7 +113,12 @@ describe('the field-service example model', () => {
     const batch = entity(example, 'Batch').fields.find((f) => f.name === 'deliveredAt');
     expect(batch?.defaultValue).toBe('2026-01-01T00:00:00.000Z');
     const gateCode = entity(example, 'Site').fields.find((f) => f.name === 'gateCode');
-    expect(gateCode?.constraints).toMatchObject({ maxLength: 32, ascii: true });
+    expect(gateCode?.constraints).toMatchObject({ maxLength: 32, ascii: true, pattern: null });
+    const code = entity(example, 'PartCategory').fields.find((f) => f.name === 'code');
+    expect(code?.constraints.pattern).toEqual({
+      regex: '^[A-Z0-9-]+$',
+      description: 'capital letters, digits and dashes',
+    });
     expect(workOrder.fields.find((f) => f.name === 'technicianId')?.member).toBe(true);
   });
 });

@@ -10,7 +10,7 @@ import {
   maxHlc,
   parseHlc,
   successorHlc,
-} from '../../server/sync/hlc.ts';
+} from '../../model/merge/hlc.ts';
 
 const MAX_COUNTER = 2 ** 31 - 1;
 const MAX_MILLIS = 999_999_999_999_999;

@@ -1,15 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareStamps, formatHlc } from '../../server/sync/hlc.ts';
+import { compareStamps, formatHlc } from '../../model/merge/hlc.ts';
 import {
   applyCounterDelta,
-  applyTagOps,
+  applySetOps,
   mergeLww,
+  type SetStates,
   type Stamp,
-  type TagStates,
-  tagStatesFromList,
-  visibleTags,
-} from '../../server/sync/merge/index.ts';
+  setStatesFromList,
+  visibleItems,
+} from '../../model/merge/index.ts';
 
 /**
  * docs/protocol.md, Merge strategies: every replica that applies the same set of changes ends in
@@ -105,8 +105,9 @@ describe('COUNTER converges', () => {
             ),
           ),
         (initial, [deltas, shuffled]) => {
-          const inOrder = deltas.reduce(applyCounterDelta, initial);
-          const inOtherOrder = shuffled.reduce(applyCounterDelta, initial);
+          const add = (total: number, delta: number) => applyCounterDelta(total, delta);
+          const inOrder = deltas.reduce(add, initial);
+          const inOtherOrder = shuffled.reduce(add, initial);
           const sum = deltas.reduce((total, delta) => total + delta, 0);
           expect(inOrder).toBe(initial + sum);
           expect(inOtherOrder).toBe(inOrder);
@@ -126,17 +127,17 @@ describe('SET converges', () => {
   });
   type Change = { stamp: Stamp; payload: { add: string[]; remove: string[] } };
 
-  const applyAll = (initial: TagStates, changes: Change[]) =>
+  const applyAll = (initial: SetStates, changes: Change[]) =>
     changes.reduce(
-      (states, change) => applyTagOps(states, change.payload, change.stamp).states,
+      (states, change) => applySetOps(states, change.payload, change.stamp).states,
       initial,
     );
 
   const initialArb = fc.oneof(
-    fc.constant<TagStates>({}),
+    fc.constant<SetStates>({}),
     fc
       .tuple(fc.uniqueArray(tagArb, { maxLength: 4 }), stampArb)
-      .map(([tags, stamp]) => tagStatesFromList(tags, stamp)),
+      .map(([tags, stamp]) => setStatesFromList(tags, stamp)),
   );
 
   it('ends with the same states and visible tags in any order, with replays', () => {
@@ -150,7 +151,7 @@ describe('SET converges', () => {
           const replayed = applyAll(first, [...replays, ...order2]);
           expect(second).toEqual(first);
           expect(replayed).toEqual(first);
-          expect(visibleTags(second)).toEqual(visibleTags(first));
+          expect(visibleItems(second)).toEqual(visibleItems(first));
         },
       ),
       { numRuns: 500 },
@@ -160,7 +161,7 @@ describe('SET converges', () => {
   it('shows exactly the tags whose highest-stamped operation is an add', () => {
     fc.assert(
       fc.property(schedulesArb(changesArb(opsArb)), ([changes, order1]) => {
-        const visible = new Set(visibleTags(applyAll({}, order1)));
+        const visible = new Set(visibleItems(applyAll({}, order1)));
         for (const tag of tags) {
           const ops = changes
             .flatMap((change) => [

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { changedRange, diffHunks, type Hunk } from '../../server/sync/merge/diff.ts';
+import { changedRange, diffHunks, type Hunk } from '../../model/merge/diff.ts';
 
 /** Rebuilds x from o and the hunks: proves the hunks describe x exactly. */
 function applyHunks(o: number[], x: number[], hunks: Hunk[]): number[] {

@@ -1,22 +1,22 @@
 import { describe, expect, it } from 'vitest';
+import type { Strategy } from '../../model/index.ts';
 import {
   applyCounterDelta,
-  applyTagOps,
-  fieldStrategies,
-  type MergeStrategy,
+  applySetOps,
   mergeLww,
   mergeManual,
+  type SetStates,
   type Stamp,
-  type TagStates,
-  tagStatesFromList,
+  setStatesFromList,
   valuesEqual,
-  visibleTags,
-} from '../../server/sync/merge/index.ts';
+  visibleItems,
+} from '../../model/merge/index.ts';
+import { syncModel } from '../../server/sync/model.ts';
 
 const stamp = (hlc: string, clientId = 'c1'): Stamp => ({ hlc, clientId });
 
-describe('fieldStrategies (docs/protocol.md, Merge strategies)', () => {
-  const expected: Record<string, Record<string, MergeStrategy>> = {
+describe('the default model against the strategy table (docs/protocol.md, Merge strategies)', () => {
+  const expected: Record<string, Record<string, Strategy>> = {
     PROJECT: { name: 'LWW', color: 'LWW', archived: 'LWW' },
     TASK: {
       status: 'LWW',
@@ -31,23 +31,27 @@ describe('fieldStrategies (docs/protocol.md, Merge strategies)', () => {
       timeSpentMinutes: 'COUNTER',
       estimateMinutes: 'MANUAL',
     },
-    COMMENT: { body: 'LWW' },
+    COMMENT: { taskId: 'LWW', authorId: 'LWW', body: 'LWW' },
   };
 
-  it('matches the normative table exactly', () => {
-    expect(fieldStrategies).toEqual(expected);
+  it('gives every field of the default model the strategy of the normative table', () => {
+    const actual = Object.fromEntries(
+      syncModel.entities.map((entity) => [
+        entity.entityType,
+        Object.fromEntries(entity.fields.map((field) => [field.name, field.strategy])),
+      ]),
+    );
+    expect(actual).toEqual(expected);
   });
 
-  it('keys entity fields, not the patch operations that change them', () => {
-    expect(fieldStrategies.TASK.tagsAdd).toBeUndefined();
-    expect(fieldStrategies.TASK.timeSpentDelta).toBeUndefined();
-  });
-
-  it('cannot be changed at run time', () => {
-    expect(() => {
-      fieldStrategies.TASK.title = 'LWW';
-    }).toThrow(TypeError);
-    expect(fieldStrategies.TASK.title).toBe('TEXT');
+  it('keys entity fields; the patch operations name the field they change', () => {
+    const task = syncModel.entities.find((entity) => entity.entityType === 'TASK');
+    const operations = task?.patchFields.filter((field) => field.role !== 'VALUE');
+    expect(operations?.map((field) => [field.name, field.role, field.field])).toEqual([
+      ['tagsAdd', 'ADD', 'tags'],
+      ['tagsRemove', 'REMOVE', 'tags'],
+      ['timeSpentDelta', 'DELTA', 'timeSpentMinutes'],
+    ]);
   });
 });
 
@@ -192,6 +196,15 @@ describe('applyCounterDelta', () => {
     expect(() => applyCounterDelta(Number.NaN, 1)).toThrow(RangeError);
     expect(() => applyCounterDelta(Number.MAX_SAFE_INTEGER, 1)).toThrow(RangeError);
   });
+
+  it('adds fractions for a Float counter and keeps it finite', () => {
+    expect(applyCounterDelta(1.5, 0.25, 'Float')).toBe(1.75);
+    expect(applyCounterDelta(2, -2.5, 'Float')).toBe(-0.5);
+    expect(() => applyCounterDelta(0, Number.POSITIVE_INFINITY, 'Float')).toThrow(RangeError);
+    expect(() => applyCounterDelta(Number.MAX_VALUE, Number.MAX_VALUE, 'Float')).toThrow(
+      RangeError,
+    );
+  });
 });
 
 describe('mergeManual', () => {
@@ -253,127 +266,127 @@ describe('valuesEqual', () => {
   });
 });
 
-describe('SET: applyTagOps and visibleTags', () => {
-  const empty: TagStates = {};
+describe('SET: applySetOps and visibleItems', () => {
+  const empty: SetStates = {};
 
   it('adds and removes tags with the change stamp', () => {
-    const added = applyTagOps(empty, { add: ['bug', 'ui'], remove: [] }, stamp('10:0'));
-    expect(visibleTags(added.states)).toEqual(['bug', 'ui']);
+    const added = applySetOps(empty, { add: ['bug', 'ui'], remove: [] }, stamp('10:0'));
+    expect(visibleItems(added.states)).toEqual(['bug', 'ui']);
     expect(added.lostOps).toEqual([]);
-    const removed = applyTagOps(added.states, { add: [], remove: ['bug'] }, stamp('11:0'));
-    expect(visibleTags(removed.states)).toEqual(['ui']);
+    const removed = applySetOps(added.states, { add: [], remove: ['bug'] }, stamp('11:0'));
+    expect(visibleItems(removed.states)).toEqual(['ui']);
     expect(removed.states.bug).toEqual({ present: false, stamp: stamp('11:0') });
   });
 
   it('does not mutate its input', () => {
-    const states = tagStatesFromList(['a'], stamp('1:0'));
+    const states = setStatesFromList(['a'], stamp('1:0'));
     const snapshot = structuredClone(states);
-    applyTagOps(states, { add: ['b'], remove: ['a'] }, stamp('2:0'));
+    applySetOps(states, { add: ['b'], remove: ['a'] }, stamp('2:0'));
     expect(states).toEqual(snapshot);
   });
 
   it('keeps a tombstone so a late add with a lower stamp loses', () => {
-    const start = tagStatesFromList(['bug'], stamp('10:0'));
-    const removed = applyTagOps(start, { add: [], remove: ['bug'] }, stamp('30:0'));
-    const lateAdd = applyTagOps(removed.states, { add: ['bug'], remove: [] }, stamp('20:0'));
-    expect(visibleTags(lateAdd.states)).toEqual([]);
+    const start = setStatesFromList(['bug'], stamp('10:0'));
+    const removed = applySetOps(start, { add: [], remove: ['bug'] }, stamp('30:0'));
+    const lateAdd = applySetOps(removed.states, { add: ['bug'], remove: [] }, stamp('20:0'));
+    expect(visibleItems(lateAdd.states)).toEqual([]);
     expect(lateAdd.lostOps).toEqual(['bug']);
   });
 
   it('lets a remove of a tag never seen win over a later-arriving lower add', () => {
-    const removed = applyTagOps(empty, { add: [], remove: ['x'] }, stamp('30:0'));
+    const removed = applySetOps(empty, { add: [], remove: ['x'] }, stamp('30:0'));
     expect(removed.lostOps).toEqual([]);
-    const lateAdd = applyTagOps(removed.states, { add: ['x'], remove: [] }, stamp('20:0'));
-    expect(visibleTags(lateAdd.states)).toEqual([]);
+    const lateAdd = applySetOps(removed.states, { add: ['x'], remove: [] }, stamp('20:0'));
+    expect(visibleItems(lateAdd.states)).toEqual([]);
   });
 
   it('resolves a concurrent add and remove of one tag by the higher stamp, in either order', () => {
-    const start = tagStatesFromList(['bug'], stamp('1:0'));
+    const start = setStatesFromList(['bug'], stamp('1:0'));
     const add = { ops: { add: ['bug'], remove: [] }, stamp: stamp('20:0', 'a') };
     const remove = { ops: { add: [], remove: ['bug'] }, stamp: stamp('20:0', 'b') };
-    const addThenRemove = applyTagOps(
-      applyTagOps(start, add.ops, add.stamp).states,
+    const addThenRemove = applySetOps(
+      applySetOps(start, add.ops, add.stamp).states,
       remove.ops,
       remove.stamp,
     );
-    const removeThenAdd = applyTagOps(
-      applyTagOps(start, remove.ops, remove.stamp).states,
+    const removeThenAdd = applySetOps(
+      applySetOps(start, remove.ops, remove.stamp).states,
       add.ops,
       add.stamp,
     );
     // Same hlc: clientId 'b' is higher, so the remove wins whichever arrives first.
-    expect(visibleTags(addThenRemove.states)).toEqual([]);
-    expect(visibleTags(removeThenAdd.states)).toEqual([]);
+    expect(visibleItems(addThenRemove.states)).toEqual([]);
+    expect(visibleItems(removeThenAdd.states)).toEqual([]);
     expect(addThenRemove.states).toEqual(removeThenAdd.states);
     expect(removeThenAdd.lostOps).toEqual(['bug']);
   });
 
   it('lets add win when one stamp both adds and removes a tag (order-independent)', () => {
-    const result = applyTagOps(empty, { add: ['t'], remove: ['t'] }, stamp('5:0'));
-    expect(visibleTags(result.states)).toEqual(['t']);
-    const addFirst = applyTagOps(empty, { add: ['t'], remove: [] }, stamp('5:0'));
-    const thenRemove = applyTagOps(addFirst.states, { add: [], remove: ['t'] }, stamp('5:0'));
-    expect(visibleTags(thenRemove.states)).toEqual(['t']);
+    const result = applySetOps(empty, { add: ['t'], remove: ['t'] }, stamp('5:0'));
+    expect(visibleItems(result.states)).toEqual(['t']);
+    const addFirst = applySetOps(empty, { add: ['t'], remove: [] }, stamp('5:0'));
+    const thenRemove = applySetOps(addFirst.states, { add: [], remove: ['t'] }, stamp('5:0'));
+    expect(visibleItems(thenRemove.states)).toEqual(['t']);
   });
 
   it('is idempotent: replaying a change changes nothing and loses nothing', () => {
-    const once = applyTagOps(empty, { add: ['a', 'b'], remove: ['c'] }, stamp('5:0'));
-    const twice = applyTagOps(once.states, { add: ['a', 'b'], remove: ['c'] }, stamp('5:0'));
+    const once = applySetOps(empty, { add: ['a', 'b'], remove: ['c'] }, stamp('5:0'));
+    const twice = applySetOps(once.states, { add: ['a', 'b'], remove: ['c'] }, stamp('5:0'));
     expect(twice.states).toEqual(once.states);
     expect(twice.lostOps).toEqual([]);
   });
 
   it('treats duplicate entries in one operation as one', () => {
-    const result = applyTagOps(empty, { add: ['a', 'a'], remove: [] }, stamp('5:0'));
-    expect(visibleTags(result.states)).toEqual(['a']);
+    const result = applySetOps(empty, { add: ['a', 'a'], remove: [] }, stamp('5:0'));
+    expect(visibleItems(result.states)).toEqual(['a']);
   });
 
   it('orders visible tags by the stamp they were last added at, then by tag', () => {
-    let states = applyTagOps(empty, { add: ['zeta', 'alpha'], remove: [] }, stamp('10:0')).states;
-    states = applyTagOps(states, { add: ['middle'], remove: [] }, stamp('9:0')).states;
-    states = applyTagOps(states, { add: ['beta'], remove: [] }, stamp('11:0')).states;
-    expect(visibleTags(states)).toEqual(['middle', 'alpha', 'zeta', 'beta']);
+    let states = applySetOps(empty, { add: ['zeta', 'alpha'], remove: [] }, stamp('10:0')).states;
+    states = applySetOps(states, { add: ['middle'], remove: [] }, stamp('9:0')).states;
+    states = applySetOps(states, { add: ['beta'], remove: [] }, stamp('11:0')).states;
+    expect(visibleItems(states)).toEqual(['middle', 'alpha', 'zeta', 'beta']);
     // Re-adding moves a tag to the end: it was last added latest.
-    states = applyTagOps(states, { add: ['middle'], remove: [] }, stamp('12:0')).states;
-    expect(visibleTags(states)).toEqual(['alpha', 'zeta', 'beta', 'middle']);
+    states = applySetOps(states, { add: ['middle'], remove: [] }, stamp('12:0')).states;
+    expect(visibleItems(states)).toEqual(['alpha', 'zeta', 'beta', 'middle']);
   });
 
   it('orders by numeric hlc, not by string', () => {
-    let states = applyTagOps(empty, { add: ['ten'], remove: [] }, stamp('10:0')).states;
-    states = applyTagOps(states, { add: ['nine'], remove: [] }, stamp('9:0')).states;
-    expect(visibleTags(states)).toEqual(['nine', 'ten']);
+    let states = applySetOps(empty, { add: ['ten'], remove: [] }, stamp('10:0')).states;
+    states = applySetOps(states, { add: ['nine'], remove: [] }, stamp('9:0')).states;
+    expect(visibleItems(states)).toEqual(['nine', 'ten']);
   });
 
   it('handles tags named like Object.prototype members as plain tags', () => {
     const tricky = ['__proto__', 'constructor', 'toString', 'hasOwnProperty'];
-    const result = applyTagOps(empty, { add: tricky, remove: [] }, stamp('1:0'));
-    expect(visibleTags(result.states)).toEqual([...tricky].sort());
+    const result = applySetOps(empty, { add: tricky, remove: [] }, stamp('1:0'));
+    expect(visibleItems(result.states)).toEqual([...tricky].sort());
     expect(Object.getPrototypeOf(result.states)).toBe(Object.prototype);
     // A JSON round trip (fieldMeta is a JSON column) keeps them.
-    const stored = JSON.parse(JSON.stringify(result.states)) as TagStates;
-    expect(visibleTags(stored)).toEqual([...tricky].sort());
-    const removed = applyTagOps(stored, { add: [], remove: ['__proto__'] }, stamp('2:0'));
-    expect(visibleTags(removed.states)).toEqual(['constructor', 'hasOwnProperty', 'toString']);
+    const stored = JSON.parse(JSON.stringify(result.states)) as SetStates;
+    expect(visibleItems(stored)).toEqual([...tricky].sort());
+    const removed = applySetOps(stored, { add: [], remove: ['__proto__'] }, stamp('2:0'));
+    expect(visibleItems(removed.states)).toEqual(['constructor', 'hasOwnProperty', 'toString']);
     // A tag named like a prototype member is unknown until added: the add applies.
-    const fresh = applyTagOps(empty, { add: ['valueOf'], remove: [] }, stamp('0:0'));
+    const fresh = applySetOps(empty, { add: ['valueOf'], remove: [] }, stamp('0:0'));
     expect(fresh.lostOps).toEqual([]);
-    expect(visibleTags(fresh.states)).toEqual(['valueOf']);
+    expect(visibleItems(fresh.states)).toEqual(['valueOf']);
   });
 
   it('builds states from a legacy tag list', () => {
-    const states = tagStatesFromList(['b', 'a', 'b'], stamp('0:0', ''));
+    const states = setStatesFromList(['b', 'a', 'b'], stamp('0:0', ''));
     expect(states).toEqual({
       a: { present: true, stamp: stamp('0:0', '') },
       b: { present: true, stamp: stamp('0:0', '') },
     });
-    expect(visibleTags(states)).toEqual(['a', 'b']);
+    expect(visibleItems(states)).toEqual(['a', 'b']);
     // Any real change outranks the legacy stamp.
-    const removed = applyTagOps(states, { add: [], remove: ['a'] }, stamp('0:0', 'client'));
-    expect(visibleTags(removed.states)).toEqual(['b']);
+    const removed = applySetOps(states, { add: [], remove: ['a'] }, stamp('0:0', 'client'));
+    expect(visibleItems(removed.states)).toEqual(['b']);
   });
 
   it('is case-sensitive and exact', () => {
-    const states = applyTagOps(empty, { add: ['Bug', 'bug'], remove: [] }, stamp('1:0')).states;
-    expect(visibleTags(states)).toEqual(['Bug', 'bug']);
+    const states = applySetOps(empty, { add: ['Bug', 'bug'], remove: [] }, stamp('1:0')).states;
+    expect(visibleItems(states)).toEqual(['Bug', 'bug']);
   });
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mergeText, tokenize } from '../../server/sync/merge/index.ts';
+import { mergeText, tokenize } from '../../model/merge/index.ts';
 
 const merged = (value: string) => ({ ok: true, value });
 const conflict = { ok: false };

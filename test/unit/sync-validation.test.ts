@@ -1,14 +1,25 @@
 import { describe, expect, it } from 'vitest';
+import { entityOfName } from '../../server/sync/model.ts';
 import {
   limits,
   validateClientId,
-  validateCommentPatch,
   validateEntityId,
   validateHlcField,
   validateMutationId,
-  validateProjectPatch,
-  validateTaskPatch,
+  validatePatch,
+  validateUserId,
+  validateWorkspaceName,
 } from '../../server/sync/validation.ts';
+
+// The default model's patches, validated from its description (model.graphql) as the engine does.
+type Patch = Record<string, unknown>;
+type Mode = 'create' | 'update';
+const validateProjectPatch = (patch: Patch, mode: Mode) =>
+  validatePatch(entityOfName('Project'), patch, mode);
+const validateTaskPatch = (patch: Patch, mode: Mode) =>
+  validatePatch(entityOfName('Task'), patch, mode);
+const validateCommentPatch = (patch: Patch, mode: Mode) =>
+  validatePatch(entityOfName('Comment'), patch, mode);
 
 const NUL = '\u0000';
 const LONE_HIGH = '\uD83D';
@@ -19,28 +30,43 @@ const problem = (field: string, message?: string) =>
   message === undefined ? expect.objectContaining({ field }) : { field, message };
 
 describe('limits', () => {
-  it('holds the documented numbers', () => {
+  it('holds the documented platform numbers', () => {
     expect(limits).toMatchObject({
       idMaxLength: 64,
       mutationIdMaxLength: 128,
       clientIdMaxLength: 64,
       userIdMaxLength: 128,
-      projectNameMaxLength: 200,
-      taskTitleMaxLength: 200,
-      taskNotesMaxLength: 100_000,
-      commentBodyMaxLength: 20_000,
-      sortKeyMaxLength: 200,
-      tagMaxLength: 50,
-      maxTagsPerTask: 50,
-      maxTagsPerOperation: 50,
-      priorityMin: 0,
-      priorityMax: 5,
-      estimateMinutesMin: 0,
-      estimateMinutesMax: 1_000_000,
-      timeSpentDeltaMaxAbs: 100_000,
+      workspaceNameMaxLength: 200,
+      intMin: -2_147_483_648,
+      intMax: 2_147_483_647,
+      jsonMaxLength: 100_000,
     });
-    expect(new Date(limits.dueAtMinMillis).toISOString()).toBe('1970-01-01T00:00:00.000Z');
-    expect(new Date(limits.dueAtMaxMillis).toISOString()).toBe('9999-12-31T23:59:59.999Z');
+    expect(new Date(limits.dateMinMillis).toISOString()).toBe('1970-01-01T00:00:00.000Z');
+    expect(new Date(limits.dateMaxMillis).toISOString()).toBe('9999-12-31T23:59:59.999Z');
+  });
+});
+
+describe('validateUserId and validateWorkspaceName', () => {
+  it('checks user ids as @member fields are checked', () => {
+    expect(validateUserId('actorId', 'auth0|5f1c')).toBeNull();
+    expect(validateUserId('actorId', 'a\nb')).toEqual(
+      problem('actorId', 'must be 1 to 128 characters without control characters'),
+    );
+    expect(validateUserId('actorId', `a${NUL}`)).toEqual(
+      problem('actorId', 'must not contain NUL characters'),
+    );
+  });
+
+  it('limits workspace names to 1..200 characters, not blank', () => {
+    expect(validateWorkspaceName('Team')).toBeNull();
+    expect(validateWorkspaceName(EMOJI.repeat(200))).toBeNull();
+    expect(validateWorkspaceName(' ')).toEqual(problem('name', 'must not be blank'));
+    expect(validateWorkspaceName('n'.repeat(201))).toEqual(
+      problem('name', 'must be at most 200 characters'),
+    );
+    expect(validateWorkspaceName(`a${LONE_HIGH}`)).toEqual(
+      problem('name', 'must not contain unpaired surrogate characters'),
+    );
   });
 });
 
@@ -345,12 +371,12 @@ describe('validateTaskPatch', () => {
   });
 
   it('accepts dueAt dates within 1970..9999 and null to clear', () => {
-    ok({ dueAt: new Date(limits.dueAtMinMillis) });
-    ok({ dueAt: new Date(limits.dueAtMaxMillis) });
+    ok({ dueAt: new Date(limits.dateMinMillis) });
+    ok({ dueAt: new Date(limits.dateMaxMillis) });
     ok({ dueAt: null });
     const message = 'must be between 1970-01-01 and 9999-12-31 (UTC)';
-    bad({ dueAt: new Date(limits.dueAtMinMillis - 1) }, 'dueAt', message);
-    bad({ dueAt: new Date(limits.dueAtMaxMillis + 1) }, 'dueAt', message);
+    bad({ dueAt: new Date(limits.dateMinMillis - 1) }, 'dueAt', message);
+    bad({ dueAt: new Date(limits.dateMaxMillis + 1) }, 'dueAt', message);
     bad({ dueAt: new Date('not a date') }, 'dueAt', 'must be a valid date');
     bad({ dueAt: '2030-01-01T00:00:00Z' }, 'dueAt', 'must be a valid date');
     bad({ dueAt: 1_900_000_000_000 }, 'dueAt', 'must be a valid date');

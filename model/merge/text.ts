@@ -1,7 +1,7 @@
 import { changedRange, diffHunks, type Hunk } from './diff.ts';
 
 /**
- * TEXT strategy (Task.title, Task.notes): a three-way merge (diff3) at word granularity.
+ * TEXT strategy (@text fields): a three-way merge (diff3) at word granularity.
  *
  * Text is split into words, whitespace runs and single other characters, so two edits to
  * different words of one line both survive, where a line-based diff3 would call them a

@@ -1,4 +1,4 @@
-import { compareStamps, type Stamp, successorHlc } from '../hlc.ts';
+import { compareStamps, type Stamp, successorHlc } from './hlc.ts';
 
 export interface LwwInput<T> {
   serverValue: T;
