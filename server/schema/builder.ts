@@ -4,8 +4,7 @@ import type PrismaTypes from '../db/generated/pothos-prisma-types.ts';
 import { getDatamodel } from '../db/generated/pothos-prisma-types.ts';
 import type { Context } from './context.ts';
 
-/** The one Pothos builder. Every type file registers itself on it; `index.ts` imports them all. */
-export const builder = new SchemaBuilder<{
+interface SchemaTypes {
   Context: Context;
   PrismaTypes: PrismaTypes;
   DefaultFieldNullability: false;
@@ -15,15 +14,25 @@ export const builder = new SchemaBuilder<{
     DateTime: { Input: Date; Output: Date };
     JSON: { Input: unknown; Output: unknown };
   };
-}>({
-  plugins: [PrismaPlugin],
-  defaultFieldNullability: false,
-  prisma: {
-    client: (context) => context.services.prisma,
-    dmmf: getDatamodel(),
-    exposeDescriptions: false,
-  },
-});
+}
 
-builder.queryType({});
-builder.mutationType({});
+/**
+ * A fresh Pothos builder: one per schema, so a schema can be built for any model (the
+ * server's, or an example's in tests). Every type file registers on the builder it is given.
+ */
+export function createBuilder() {
+  const builder = new SchemaBuilder<SchemaTypes>({
+    plugins: [PrismaPlugin],
+    defaultFieldNullability: false,
+    prisma: {
+      client: (context) => context.services.prisma,
+      dmmf: getDatamodel(),
+      exposeDescriptions: false,
+    },
+  });
+  builder.queryType({});
+  builder.mutationType({});
+  return builder;
+}
+
+export type Builder = ReturnType<typeof createBuilder>;

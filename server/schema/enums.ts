@@ -1,20 +1,34 @@
+import type { ModelDescription } from '../../model/index.ts';
 import {
   ConflictStatus as ConflictStatusValues,
-  EntityType as EntityTypeValues,
   Role as RoleValues,
-  TaskStatus as TaskStatusValues,
 } from '../db/generated/prisma/enums.ts';
-import { builder } from './builder.ts';
+import type { Builder } from './builder.ts';
+import { registerEntityTypeEnum, registerModelEnums } from './model-enums.ts';
 
-export const RoleEnum = builder.enumType(RoleValues, { name: 'Role' });
-export const EntityTypeEnum = builder.enumType(EntityTypeValues, { name: 'EntityType' });
-export const TaskStatusEnum = builder.enumType(TaskStatusValues, { name: 'TaskStatus' });
-export const ChangeStatusEnum = builder.enumType('ChangeStatus', {
-  values: ['APPLIED', 'MERGED', 'CONFLICT', 'REJECTED', 'DUPLICATE'] as const,
-});
-export const ConflictStatusEnum = builder.enumType(ConflictStatusValues, {
-  name: 'ConflictStatus',
-});
-export const ConflictChoiceEnum = builder.enumType('ConflictChoice', {
-  values: ['SERVER', 'LOCAL', 'CUSTOM'] as const,
-});
+/**
+ * Every enum of the schema, in the order schema.graphql lists them: the platform's, with
+ * `EntityType` and the model's enums after `Role`.
+ */
+export function registerEnums(builder: Builder, model: ModelDescription) {
+  const RoleEnum = builder.enumType(RoleValues, { name: 'Role' });
+  const EntityTypeEnum = registerEntityTypeEnum(builder, model);
+  const modelEnums = registerModelEnums(builder, model);
+  const ChangeStatusEnum = builder.enumType('ChangeStatus', {
+    values: ['APPLIED', 'MERGED', 'CONFLICT', 'REJECTED', 'DUPLICATE'] as const,
+  });
+  const ConflictStatusEnum = builder.enumType(ConflictStatusValues, { name: 'ConflictStatus' });
+  const ConflictChoiceEnum = builder.enumType('ConflictChoice', {
+    values: ['SERVER', 'LOCAL', 'CUSTOM'] as const,
+  });
+  return {
+    RoleEnum,
+    EntityTypeEnum,
+    modelEnums,
+    ChangeStatusEnum,
+    ConflictStatusEnum,
+    ConflictChoiceEnum,
+  };
+}
+
+export type Enums = ReturnType<typeof registerEnums>;

@@ -1,32 +1,16 @@
 import { DroppingBuffer, Repeater } from '@graphql-yoga/subscription';
 import type { Conflict } from '../db/generated/prisma/client.ts';
 import { forbidden } from '../errors.ts';
-import type { EntityChangedEvent, SyncPubSub } from '../pubsub.ts';
+import { type EntityChangedEvent, type SyncPubSub, tagEventEntity } from '../pubsub.ts';
 import { decodeCursor, encodeCursor } from '../sync/cursor.ts';
 import { entityChangeStream, type LiveSignal } from '../sync/stream.ts';
-import type { Actor } from '../sync/types.ts';
+import type { Actor, EntityType } from '../sync/types.ts';
 import { requireAccess } from '../sync/workspaces.ts';
-import { builder } from './builder.ts';
-import { ConflictObject } from './conflict.ts';
+import type { Builder } from './builder.ts';
+import type { ConflictObjectRef } from './conflict.ts';
 import { type Context, requireUser } from './context.ts';
-import { EntityTypeEnum } from './enums.ts';
-import { SyncEntityUnion } from './sync-record.ts';
-
-const EntityChangeObject = builder.objectRef<EntityChangedEvent>('EntityChange').implement({
-  description: 'One applied change of a workspace.',
-  fields: (t) => ({
-    cursor: t.field({
-      type: 'Cursor',
-      description: 'Resume with entityChanged(after:) or changesSince(cursor:) from here.',
-      resolve: (event) => encodeCursor(event.seq),
-    }),
-    entity: t.field({ type: SyncEntityUnion, resolve: (event) => event.entity as never }),
-    op: t.exposeString('op', { description: 'CREATE, UPDATE or DELETE.' }),
-    changedFields: t.exposeStringList('changedFields'),
-    actorId: t.exposeID('actorId', { nullable: true }),
-    clientId: t.exposeID('clientId', { nullable: true }),
-  }),
-});
+import type { EntityObjects } from './entity-objects.ts';
+import type { Enums } from './enums.ts';
 
 /**
  * Maps a pub/sub subscription into signals. A Repeater rather than an async generator: a
@@ -102,14 +86,15 @@ function liveSignals(context: Context, workspaceId: string, userId: string): Rep
   const changes = context.services.pubsub.subscribe('entityChanged', workspaceId);
   return Repeater.merge([
     settleResync(),
-    signals(changes, (event) => ({ kind: 'change' as const, event })),
+    signals(changes, (event) => ({ kind: 'change' as const, event: tagEventEntity(event) })),
     ...accessSignals(context, workspaceId, userId),
   ]);
 }
 
 interface EntityChangedArgs {
   workspaceId: string;
-  types?: readonly ('PROJECT' | 'TASK' | 'COMMENT')[] | null | undefined;
+  /** Values of EntityTypeEnum, which lists exactly the model's entity types. */
+  types?: readonly string[] | null | undefined;
   after?: string | null | undefined;
 }
 
@@ -149,7 +134,12 @@ function streamEntityChanges(
   const live = liveSignals(context, args.workspaceId, userId);
   const stream = entityChangeStream(
     context.services.prisma,
-    { workspaceId: args.workspaceId, after, types: args.types ?? null, recheckAccess },
+    {
+      workspaceId: args.workspaceId,
+      after,
+      types: (args.types ?? null) as readonly EntityType[] | null,
+      recheckAccess,
+    },
     live[Symbol.asyncIterator](),
   );
   return endable(stream, live);
@@ -189,26 +179,50 @@ async function* whileMember(
   }
 }
 
-builder.subscriptionType({
-  fields: (t) => ({
-    entityChanged: t.field({
-      type: EntityChangeObject,
-      description:
-        'One event per applied change, after its commit. With `after`, replays every change after that cursor first, then continues live: no gap, no duplicate.',
-      args: {
-        workspaceId: t.arg.id({ required: true }),
-        types: t.arg({ type: [EntityTypeEnum] }),
-        after: t.arg({ type: 'Cursor' }),
-      },
-      subscribe: (_root, args, context) => entityChanges(context, args),
-      resolve: (event) => event,
+/** `entityChanged` and `conflictChanged`, and the EntityChange event type. */
+export function registerSubscriptions(
+  builder: Builder,
+  { EntityTypeEnum }: Enums,
+  { SyncEntityUnion }: EntityObjects,
+  ConflictObject: ConflictObjectRef,
+): void {
+  const EntityChangeObject = builder.objectRef<EntityChangedEvent>('EntityChange').implement({
+    description: 'One applied change of a workspace.',
+    fields: (t) => ({
+      cursor: t.field({
+        type: 'Cursor',
+        description: 'Resume with entityChanged(after:) or changesSince(cursor:) from here.',
+        resolve: (event) => encodeCursor(event.seq),
+      }),
+      entity: t.field({ type: SyncEntityUnion, resolve: (event) => event.entity }),
+      op: t.exposeString('op', { description: 'CREATE, UPDATE or DELETE.' }),
+      changedFields: t.exposeStringList('changedFields'),
+      actorId: t.exposeID('actorId', { nullable: true }),
+      clientId: t.exposeID('clientId', { nullable: true }),
     }),
-    conflictChanged: t.field({
-      type: ConflictObject,
-      description: 'Emits when a conflict opens and when it is resolved.',
-      args: { workspaceId: t.arg.id({ required: true }) },
-      subscribe: (_root, args, context) => conflictChanges(context, args.workspaceId),
-      resolve: (conflict) => conflict,
+  });
+
+  builder.subscriptionType({
+    fields: (t) => ({
+      entityChanged: t.field({
+        type: EntityChangeObject,
+        description:
+          'One event per applied change, after its commit. With `after`, replays every change after that cursor first, then continues live: no gap, no duplicate.',
+        args: {
+          workspaceId: t.arg.id({ required: true }),
+          types: t.arg({ type: [EntityTypeEnum] }),
+          after: t.arg({ type: 'Cursor' }),
+        },
+        subscribe: (_root, args, context) => entityChanges(context, args),
+        resolve: (event) => event,
+      }),
+      conflictChanged: t.field({
+        type: ConflictObject,
+        description: 'Emits when a conflict opens and when it is resolved.',
+        args: { workspaceId: t.arg.id({ required: true }) },
+        subscribe: (_root, args, context) => conflictChanges(context, args.workspaceId),
+        resolve: (conflict) => conflict,
+      }),
     }),
-  }),
-});
+  });
+}
