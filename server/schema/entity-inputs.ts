@@ -76,7 +76,7 @@ export function registerEntityInputs(
 }
 
 /** Finds the one key a `ChangeInput` sets and reads it as the engine's ChangeRequest. */
-function changeRequestReader(model: ModelDescription) {
+export function changeRequestReader(model: ModelDescription) {
   return (input: ChangeInputShape): ChangeRequest => {
     const entity = model.entities.find((candidate) => input[candidate.changeInputKey] != null);
     const change = entity && input[entity.changeInputKey];
