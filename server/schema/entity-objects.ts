@@ -1,6 +1,6 @@
 import type { EntityDescription, FieldDescription, ModelDescription } from '../../model/index.ts';
 import { typeOfRow } from '../sync/model.ts';
-import type { SyncEntity } from '../sync/types.ts';
+import type { SyncEntity, SyncRecord } from '../sync/types.ts';
 import type { Builder } from './builder.ts';
 import type { ModelEnumRefs } from './model-enums.ts';
 import { outputFieldType } from './type-references.ts';
@@ -9,8 +9,9 @@ const withDescription = (description: string | null) =>
   description === null ? {} : { description };
 
 /** The sync metadata every synced entity exposes (docs/protocol.md, Entity metadata and versions). */
-function registerSyncRecord(builder: Builder, typeNameOfRow: (row: SyncEntity) => string) {
-  return builder.interfaceRef<SyncEntity>('SyncRecord').implement({
+// Typed by the sync columns alone: Pothos's `expose` cannot pick names out of an index signature.
+function registerSyncRecord(builder: Builder, typeNameOfRow: (row: SyncRecord) => string) {
+  return builder.interfaceRef<SyncRecord>('SyncRecord').implement({
     resolveType: typeNameOfRow,
     fields: (t) => ({
       id: t.exposeID('id'),
@@ -66,7 +67,7 @@ export function registerEntityObjects(
   enums: ModelEnumRefs,
 ) {
   const nameOfType = new Map(model.entities.map((entity) => [entity.entityType, entity.name]));
-  const typeNameOfRow = (row: SyncEntity) => {
+  const typeNameOfRow = (row: SyncRecord) => {
     const type = typeOfRow(row);
     const name = nameOfType.get(type);
     if (!name) throw new Error(`A row of entity type ${type} is not in this schema's model`);
