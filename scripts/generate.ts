@@ -128,7 +128,9 @@ async function staleClientCode(model: ModelDescription): Promise<string[]> {
     try {
       fresh = await runCodegen({ ...codegenConfig(paths), silent: true }, false);
     } catch (error) {
-      console.error(`Codegen failed: ${error instanceof Error ? error.message : String(error)}`);
+      // Its message lists every invalid document; the first lines say enough here.
+      const message = error instanceof Error ? error.message : String(error);
+      console.error(`Codegen failed: ${message.split('\n').slice(0, 6).join('\n')}`);
       return [`${generatedClientDir}/`];
     }
     return differingFiles(fresh, generatedClientDir);
