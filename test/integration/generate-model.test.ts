@@ -63,6 +63,16 @@ describe('npm run generate on the example model', () => {
     expect(sql).toContain('DROP TABLE "Task"');
   });
 
+  it('reports a mistake in the model by line and column and writes nothing', async () => {
+    const before = await read('prisma/schema/model.prisma');
+    await writeFile(
+      join(copy.dir, 'model.graphql'),
+      model.replace('closed: Boolean! @default(value: false)', 'closed: Bool!'),
+    );
+    await expect(runNpm(copy.dir, ['generate'])).rejects.toThrow(/model\.graphql:\d+:\d+: .*Bool/);
+    expect(await read('prisma/schema/model.prisma')).toBe(before);
+  });
+
   it('fails --check and names the stale file once model.graphql changes', async () => {
     const edited = model.replace(
       'hazardous: Boolean! @default(value: false)',
