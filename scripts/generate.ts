@@ -34,13 +34,14 @@ interface DerivedFile {
   content: string;
 }
 
-/** The files rendered straight from the model description. */
-function renderedFiles(model: ModelDescription): DerivedFile[] {
-  return [
-    { path: prismaModelFile, content: renderPrismaModel(model) },
-    { path: operationsFile, content: renderClientOperations(model) },
-  ];
-}
+const prismaSchemaOf = (model: ModelDescription): DerivedFile => ({
+  path: prismaModelFile,
+  content: renderPrismaModel(model),
+});
+const operationsOf = (model: ModelDescription): DerivedFile => ({
+  path: operationsFile,
+  content: renderClientOperations(model),
+});
 
 function readModel(): ModelDescription | null {
   const check = checkModelFile(defaultModelPath);
@@ -71,12 +72,11 @@ async function readOrEmpty(path: string): Promise<string> {
 }
 
 async function write(model: ModelDescription): Promise<number> {
-  const [prismaFile, operations] = renderedFiles(model);
-  if (!prismaFile || !operations) throw new Error('renderedFiles lost a file');
-  await writeIfChanged(prismaFile);
+  await writeIfChanged(prismaSchemaOf(model));
+  // The schema printer reads the Prisma client, so it runs after Prisma generate.
   const status = prismaGenerate() || printSchema(false);
   if (status !== 0) return status;
-  await writeIfChanged(operations);
+  await writeIfChanged(operationsOf(model));
   // Written here rather than by codegen, whose writes may still be landing when it resolves.
   const files = await runCodegen({ ...codegenConfig(), silent: true }, false);
   let written = 0;
@@ -106,7 +106,7 @@ async function writeIfChanged(file: DerivedFile, { quiet = false } = {}): Promis
 /** Every committed derived file that differs from what the model gives now. */
 async function staleFiles(model: ModelDescription): Promise<string[]> {
   const stale: string[] = [];
-  for (const file of renderedFiles(model)) {
+  for (const file of [prismaSchemaOf(model), operationsOf(model)]) {
     if ((await readOrEmpty(file.path)) !== file.content) stale.push(file.path);
   }
   // print.ts --check names schema.graphql itself when it is stale.
