@@ -14,6 +14,9 @@ COPY prisma ./prisma
 RUN npm install --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY deploy/build.mjs ./deploy/build.mjs
+# The server reads model.graphql through model/ at start; the build copies it into dist/.
+COPY model.graphql ./
+COPY model ./model
 COPY server ./server
 # The conflict dashboard (served at /dashboard) is a Vite build that bundles the client.
 COPY client ./client

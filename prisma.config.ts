@@ -4,7 +4,8 @@ import { defineConfig } from 'prisma/config';
 // deployment pipeline). Converge itself applies migrations with the WebAssembly engine
 // (server/db/migrations.ts) and needs none of this.
 export default defineConfig({
-  schema: 'prisma/schema.prisma',
+  // A folder: platform.prisma (hand-written) and model.prisma (from model.graphql).
+  schema: 'prisma/schema',
   migrations: { path: 'prisma/migrations' },
   datasource: { url: process.env.DATABASE_URL ?? '' },
 });

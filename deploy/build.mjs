@@ -6,7 +6,7 @@
 //
 // The output must stay inside the project: Node resolves node_modules by walking up from
 // the compiled files. server/db/migrations.ts finds prisma/ two levels above its own file,
-// which is <outDir>/prisma once compiled, hence the copy.
+// which is <outDir>/prisma once compiled, hence the copy; model.graphql likewise.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -52,7 +52,10 @@ function copyRuntimeFiles(outDir) {
   cpSync(join(projectRoot, 'prisma', 'migrations'), join(prisma, 'migrations'), {
     recursive: true,
   });
-  cpSync(join(projectRoot, 'prisma', 'schema.prisma'), join(prisma, 'schema.prisma'));
+  cpSync(join(projectRoot, 'prisma', 'schema'), join(prisma, 'schema'), { recursive: true });
+  // The server reads the model at start: model/load.ts looks one level above its own file,
+  // <outDir>/model.graphql once compiled.
+  cpSync(join(projectRoot, 'model.graphql'), join(outDir, 'model.graphql'));
   // The compiled files are ES modules whatever package.json sits above them.
   writeFileSync(join(outDir, 'package.json'), `${JSON.stringify({ type: 'module' })}\n`);
 }

@@ -3,6 +3,18 @@ import * as Urql from 'urql';
 export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 
 
+export function useProjectQuery(options: Omit<Urql.UseQueryArgs<Operations.ProjectQueryVariables>, 'query'>) {
+  return Urql.useQuery<Operations.ProjectQuery, Operations.ProjectQueryVariables>({ query: Operations.ProjectDocument, ...options });
+};
+
+export function useTaskQuery(options: Omit<Urql.UseQueryArgs<Operations.TaskQueryVariables>, 'query'>) {
+  return Urql.useQuery<Operations.TaskQuery, Operations.TaskQueryVariables>({ query: Operations.TaskDocument, ...options });
+};
+
+export function useCommentQuery(options: Omit<Urql.UseQueryArgs<Operations.CommentQueryVariables>, 'query'>) {
+  return Urql.useQuery<Operations.CommentQuery, Operations.CommentQueryVariables>({ query: Operations.CommentDocument, ...options });
+};
+
 export function usePushChangesMutation() {
   return Urql.useMutation<Operations.PushChangesMutation, Operations.PushChangesMutationVariables>(Operations.PushChangesDocument);
 };
@@ -25,18 +37,6 @@ export function useWorkspacesQuery(options?: Omit<Urql.UseQueryArgs<Operations.W
 
 export function useChangesSinceQuery(options: Omit<Urql.UseQueryArgs<Operations.ChangesSinceQueryVariables>, 'query'>) {
   return Urql.useQuery<Operations.ChangesSinceQuery, Operations.ChangesSinceQueryVariables>({ query: Operations.ChangesSinceDocument, ...options });
-};
-
-export function useProjectQuery(options: Omit<Urql.UseQueryArgs<Operations.ProjectQueryVariables>, 'query'>) {
-  return Urql.useQuery<Operations.ProjectQuery, Operations.ProjectQueryVariables>({ query: Operations.ProjectDocument, ...options });
-};
-
-export function useTaskQuery(options: Omit<Urql.UseQueryArgs<Operations.TaskQueryVariables>, 'query'>) {
-  return Urql.useQuery<Operations.TaskQuery, Operations.TaskQueryVariables>({ query: Operations.TaskDocument, ...options });
-};
-
-export function useCommentQuery(options: Omit<Urql.UseQueryArgs<Operations.CommentQueryVariables>, 'query'>) {
-  return Urql.useQuery<Operations.CommentQuery, Operations.CommentQueryVariables>({ query: Operations.CommentDocument, ...options });
 };
 
 export function useConflictsQuery(options: Omit<Urql.UseQueryArgs<Operations.ConflictsQueryVariables>, 'query'>) {

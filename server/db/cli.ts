@@ -5,7 +5,7 @@ import { applyPendingMigrations, createMigration, type MigrationLogger } from '.
 /**
  * `npm run db:migrate` applies pending migrations to the configured database (DATABASE_URL,
  * else PGlite in DATA_DIR); `npm run db:migration -- <name>` writes a new migration from
- * the changes to prisma/schema.prisma.
+ * the changes to the Prisma schema (prisma/schema/).
  */
 const usage = `Usage:
   tsx server/db/cli.ts migrate          apply pending migrations (DATABASE_URL, else PGlite in DATA_DIR)

@@ -1,16 +1,27 @@
-import { access, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MigrationList, SchemaFilter } from '@prisma/schema-engine-wasm';
 import { createScratchPGlite, pgliteEngineFactory } from './adapters.ts';
 import type { Database, Tx } from './client.ts';
-import { explainEngineError, openSchemaEngine, type SchemaEngine } from './schema-engine.ts';
+import {
+  explainEngineError,
+  openSchemaEngine,
+  readSchemaFiles,
+  type SchemaEngine,
+} from './schema-engine.ts';
+
+export { readSchemaFiles } from './schema-engine.ts';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Committed SQL migrations, in Prisma's layout (`<timestamp>_<name>/migration.sql`). */
 export const migrationsDir = join(projectRoot, 'prisma', 'migrations');
-export const schemaPath = join(projectRoot, 'prisma', 'schema.prisma');
+/**
+ * The Prisma schema: a folder of `.prisma` files (platform.prisma, and model.prisma generated
+ * from model.graphql). A single file is accepted too.
+ */
+export const schemaPath = join(projectRoot, 'prisma', 'schema');
 
 const lockfileName = 'migration_lock.toml';
 const migrationFileName = 'migration.sql';
@@ -34,7 +45,13 @@ export interface MigrationLogger {
 
 export interface MigrationPaths {
   migrationsDir?: string;
+  /** A schema folder or a single `.prisma` file. */
   schemaPath?: string;
+}
+
+/** The directory Prisma resolves the schema's relative paths against. */
+async function schemaConfigDir(path: string): Promise<string> {
+  return (await stat(path)).isDirectory() ? path : dirname(path);
 }
 
 const silentLogger: MigrationLogger = { info: () => {} };
@@ -189,7 +206,7 @@ async function withEngine<T>(
 }
 
 /**
- * The SQL that would take a database built from the committed migrations to schema.prisma;
+ * The SQL that would take a database built from the committed migrations to the Prisma schema;
  * '' when they agree. The migrations are replayed in a shadow database: a throwaway
  * in-memory PGlite, or a temporary PostgreSQL database next to the configured one.
  */
@@ -198,14 +215,14 @@ export async function diffMigrationsToSchema(
   paths: MigrationPaths = {},
 ): Promise<string> {
   const schema = paths.schemaPath ?? schemaPath;
-  const [migrationsList, content] = await Promise.all([
+  const [migrationsList, files] = await Promise.all([
     readMigrationList(paths.migrationsDir),
-    readFile(schema, 'utf8'),
+    readSchemaFiles(schema),
   ]);
   const result = await withEngine(db, (engine) =>
     engine.diff({
       from: { tag: 'migrations', ...migrationsList },
-      to: { tag: 'schemaDatamodel', files: [{ path: schema, content }] },
+      to: { tag: 'schemaDatamodel', files },
       script: true,
       exitCode: null,
       filters: noFilters,
@@ -214,17 +231,17 @@ export async function diffMigrationsToSchema(
   return normaliseScript(result.stdout);
 }
 
-/** The SQL that would take the live database to schema.prisma; '' when they agree. */
+/** The SQL that would take the live database to the Prisma schema; '' when they agree. */
 export async function diffDatabaseToSchema(
   db: EngineTarget,
   paths: MigrationPaths = {},
 ): Promise<string> {
   const schema = paths.schemaPath ?? schemaPath;
-  const files = [{ path: schema, content: await readFile(schema, 'utf8') }];
+  const [files, configDir] = await Promise.all([readSchemaFiles(schema), schemaConfigDir(schema)]);
   const result = await withEngine(db, (engine) =>
     engine.diff({
       // The engine reads the datasource's database through the adapter it was opened with.
-      from: { tag: 'schemaDatasource', files, configDir: dirname(schema) },
+      from: { tag: 'schemaDatasource', files, configDir },
       to: { tag: 'schemaDatamodel', files },
       script: true,
       exitCode: null,
@@ -249,7 +266,7 @@ export interface CreateMigrationOptions extends MigrationPaths {
 
 /**
  * Writes `<migrationsDir>/<YYYYMMDDHHMMSS>_<name>/migration.sql` with the changes from the
- * committed migrations to schema.prisma, and returns its path; null when there are none.
+ * committed migrations to the Prisma schema, and returns its path; null when there are none.
  * Works on an in-memory PGlite, so no database server is needed.
  */
 export async function createMigration(

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,7 +16,10 @@ type EngineModule = typeof import('@prisma/schema-engine-wasm') & {
 };
 
 export interface SchemaEngineOptions {
-  /** Prisma schema given to the engine as its datamodel; omit for migration-only work. */
+  /**
+   * Prisma schema (a folder of `.prisma` files, or one file) given to the engine as its
+   * datamodel; omit for migration-only work.
+   */
   schemaPath?: string | undefined;
   /** Receives the engine's JSON log lines; silent by default. */
   onLog?: ((line: string) => void) | undefined;
@@ -26,6 +29,31 @@ export interface SchemaEngineHandle {
   engine: SchemaEngine;
   /** Frees the engine and disposes every connection it opened through the adapter factory. */
   close(): Promise<void>;
+}
+
+export interface SchemaFile {
+  path: string;
+  content: string;
+}
+
+/** The schema's files as the engine takes them: every `.prisma` file of a folder, sorted. */
+export async function readSchemaFiles(path: string): Promise<SchemaFile[]> {
+  const entries = await readdir(path, { withFileTypes: true }).catch(
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOTDIR') return null;
+      throw error;
+    },
+  );
+  const paths =
+    entries === null
+      ? [path]
+      : entries
+          .filter((entry) => entry.isFile() && entry.name.endsWith('.prisma'))
+          .map((entry) => join(path, entry.name))
+          .sort();
+  return Promise.all(
+    paths.map(async (file) => ({ path: file, content: await readFile(file, 'utf8') })),
+  );
 }
 
 let loading: Promise<EngineModule> | undefined;
@@ -101,7 +129,7 @@ export async function openSchemaEngine(
   const module = await loadSchemaEngineModule();
   const tracked = trackConnections(adapterFactory);
   const datamodels: [string, string][] | undefined = options.schemaPath
-    ? [[options.schemaPath, await readFile(options.schemaPath, 'utf8')]]
+    ? (await readSchemaFiles(options.schemaPath)).map((file) => [file.path, file.content])
     : undefined;
   const onLog = options.onLog ?? (() => {});
   const engine = await module.SchemaEngine.new(

@@ -71,7 +71,7 @@ describe.each(testDatabaseKinds())('migrations on %s', (kind) => {
 
   it('lists every migration as pending on an empty database', async () => {
     expect(await listPendingMigrations(db)).toEqual(committed);
-    // Not vacuous: the live database really lacks what schema.prisma describes.
+    // Not vacuous: the live database really lacks what the Prisma schema describes.
     expect(await diffDatabaseToSchema(db)).toContain('CREATE TABLE "Workspace"');
   });
 
@@ -87,15 +87,15 @@ describe.each(testDatabaseKinds())('migrations on %s', (kind) => {
     expect(rows.every((row) => row.finished_at instanceof Date)).toBe(true);
   });
 
-  it('leaves the database exactly as schema.prisma describes', async () => {
+  it('leaves the database exactly as the Prisma schema describes', async () => {
     expect(await diffDatabaseToSchema(db)).toBe('');
   });
 
-  it('replays the committed migrations to exactly schema.prisma (shadow database)', async () => {
+  it('replays the committed migrations to exactly the Prisma schema (shadow database)', async () => {
     expect(await diffMigrationsToSchema(db)).toBe('');
   });
 
-  it('notices when the migrations do not produce schema.prisma', async () => {
+  it('notices when the migrations do not produce the Prisma schema', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'converge-migrations-'));
     scratch.push(empty);
     expect(await diffMigrationsToSchema(db, { migrationsDir: empty })).toContain(

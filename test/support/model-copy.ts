@@ -1,0 +1,81 @@
+/**
+ * A throwaway copy of the repository with another model.graphql, generated as a team would
+ * (`npm run generate`), so tests can run the whole project on a model it does not ship with.
+ * Only tracked files are copied (as on a fresh clone); node_modules is a symlink to ours, and
+ * nothing is downloaded (Prisma generate runs without its engine, as scripts/prisma-generate.mjs
+ * does everywhere).
+ */
+
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+export const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface ModelCopy {
+  /** The copy's root: run npm scripts, the server or tests with this as working directory. */
+  dir: string;
+  remove(): Promise<void>;
+}
+
+export interface ModelCopyOptions {
+  /** The text of the copy's model.graphql. */
+  model: string;
+}
+
+/** Runs an npm script in the copy; rejects with the script's output when it fails. */
+export async function runNpm(
+  dir: string,
+  args: readonly string[],
+): Promise<{ stdout: string; stderr: string }> {
+  try {
+    return await run('npm', ['run', '--silent', ...args], {
+      cwd: dir,
+      env: { ...process.env, npm_config_update_notifier: 'false' },
+      maxBuffer: 32 * 1024 * 1024,
+      timeout: 5 * 60_000,
+    });
+  } catch (error) {
+    const failed = error as Error & { stdout?: string; stderr?: string };
+    throw new Error(
+      `npm run ${args.join(' ')} failed in ${dir}:\n${failed.stdout ?? ''}${failed.stderr ?? failed.message}`,
+    );
+  }
+}
+
+export async function createModelCopy(options: ModelCopyOptions): Promise<ModelCopy> {
+  const dir = await mkdtemp(join(tmpdir(), 'converge-model-'));
+  const remove = () => rm(dir, { recursive: true, force: true });
+  try {
+    await copyTrackedFiles(dir);
+    await symlink(await realpath(join(repositoryRoot, 'node_modules')), join(dir, 'node_modules'));
+    await writeFile(join(dir, 'model.graphql'), options.model);
+    await runNpm(dir, ['generate']);
+    return { dir, remove };
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+}
+
+async function copyTrackedFiles(target: string): Promise<void> {
+  const { stdout } = await run('git', ['ls-files', '-z'], {
+    cwd: repositoryRoot,
+    maxBuffer: 32 * 1024 * 1024,
+  });
+  const files = stdout.split('\0').filter((file) => file !== '');
+  for (const file of files) {
+    const destination = join(target, file);
+    await mkdir(dirname(destination), { recursive: true });
+    // A tracked file deleted in the working tree is not part of it any more.
+    await copyFile(join(repositoryRoot, file), destination).catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+      },
+    );
+  }
+}
