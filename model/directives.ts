@@ -131,6 +131,7 @@ export const clientReservedNames = [
   'on',
   'flush',
   'pull',
+  'setToken',
   'ready',
   'close',
 ] as const;
