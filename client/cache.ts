@@ -9,6 +9,7 @@ import {
   applyPatch,
   type EntityKind,
   entityKey,
+  entityOfKind,
   fieldsReadBy,
   optimisticCreate,
   type SyncEntity,
@@ -16,14 +17,9 @@ import {
   typenameOf,
 } from './entities.ts';
 import type { GraphCacheConfig } from './generated/graphcache.ts';
-import {
-  type ChangeInput,
-  CommentFieldsFragmentDoc,
-  ProjectFieldsFragmentDoc,
-  type PushChangesInput,
-  TaskFieldsFragmentDoc,
-} from './generated/graphql.ts';
+import type { ChangeInput, PushChangesInput } from './generated/graphql.ts';
 import introspection from './generated/introspection.json' with { type: 'json' };
+import { clientModel, entityDocuments } from './generated/model.ts';
 
 export interface CacheContext {
   /** The signed-in user, when the token says (optimistic creates show them as author). */
@@ -63,13 +59,7 @@ export function createCacheConfig(context: CacheContext): GraphCacheConfig {
       PushChangesPayload: embedded,
       SyncError: embedded,
     },
-    resolvers: {
-      Query: {
-        project: (_parent, args, cache, info) => entityOrStored(cache, info, 'Project', args.id),
-        task: (_parent, args, cache, info) => entityOrStored(cache, info, 'Task', args.id),
-        comment: (_parent, args, cache, info) => entityOrStored(cache, info, 'Comment', args.id),
-      },
-    },
+    resolvers: { Query: entityQueryResolvers() },
     optimistic: {
       pushChanges: (args, cache) => optimisticPayload(args.input, cache, context),
     },
@@ -96,6 +86,19 @@ export function createCacheConfig(context: CacheContext): GraphCacheConfig {
       },
     },
   };
+}
+
+type QueryResolvers = NonNullable<NonNullable<GraphCacheConfig['resolvers']>['Query']>;
+
+/** `<queryField>(id:)` of every entity type, e.g. `task(id:)`, answered by entityOrStored. */
+function entityQueryResolvers(): QueryResolvers {
+  return Object.fromEntries(
+    clientModel.entities.map((entity) => [
+      entity.queryField,
+      (_parent: unknown, args: { id: string | number }, cache: Cache, info: ResolveInfo) =>
+        entityOrStored(cache, info, entity.name as Typename, args.id),
+    ]),
+  ) as QueryResolvers;
 }
 
 // An entity already in the cache answers by key; otherwise whatever the server said for the
@@ -138,8 +141,11 @@ function optimisticPayload(input: PushChangesInput, cache: Cache, context: Cache
 }
 
 function changeEntry(change: ChangeInput): [EntityKind, ChangeBody] {
-  const entry = Object.entries(change).find(([, body]) => body);
-  if (!entry) throw new Error('A ChangeInput names exactly one of project, task, comment');
+  const entry = Object.entries(change).find(([kind, body]) => body && entityOfKind(kind));
+  if (!entry) {
+    const kinds = clientModel.entities.map((entity) => entity.changeInputKey).join(', ');
+    throw new Error(`A ChangeInput names exactly one of ${kinds}`);
+  }
   return entry as [EntityKind, ChangeBody];
 }
 
@@ -159,15 +165,9 @@ function optimisticEntity(
   }
   // An update writes only the fields it changes; the rest of the entity stays as cached.
   const current: Record<string, unknown> = {};
-  for (const field of fieldsReadBy(patch)) current[field] = cache.resolve(key, field);
-  return { __typename: typename, id: body.id, ...applyPatch(current, patch) } as never;
+  for (const field of fieldsReadBy(typename, patch)) current[field] = cache.resolve(key, field);
+  return { __typename: typename, id: body.id, ...applyPatch(typename, current, patch) } as never;
 }
-
-const fragments = {
-  Project: ProjectFieldsFragmentDoc,
-  Task: TaskFieldsFragmentDoc,
-  Comment: CommentFieldsFragmentDoc,
-} as const;
 
 /**
  * After graphcache wrote an entity: if the client has meanwhile seen a newer version, write
@@ -180,7 +180,7 @@ function written(cache: Cache, info: ResolveInfo, data: unknown, context: CacheC
   if (!info.optimistic && typeof entity.id === 'string' && typeof entity.version === 'number') {
     const typename = String(entity.__typename) as Typename;
     const newer = context.latest(typename, entity.id);
-    const fragment = fragments[typename];
+    const fragment = entityDocuments[typename]?.fragment;
     if (newer && newer.version > entity.version && fragment) {
       cache.writeFragment(fragment, newer as never);
       reconcileLists(cache, newer as unknown as DataFields);
@@ -221,15 +221,13 @@ function reconcileLists(cache: Cache, entity: DataFields): void {
   }
 }
 
-const entityTypeOf: Record<string, string> = {
-  Project: 'PROJECT',
-  Task: 'TASK',
-  Comment: 'COMMENT',
-};
+const entityTypeOf = new Map<string, string>(
+  clientModel.entities.map((entity) => [entity.name, entity.entityType]),
+);
 
 function isFullList(args: Variables | null, typename: string, workspaceId: unknown): boolean {
   if (!args || args.cursor != null) return false;
   if (workspaceId != null && args.workspaceId !== workspaceId) return false;
   const types = args.types as string[] | null | undefined;
-  return !types || types.includes(entityTypeOf[typename] ?? '');
+  return !types || types.includes(entityTypeOf.get(typename) ?? '');
 }

@@ -1,50 +1,60 @@
-import type {
-  CommentFieldsFragment,
-  CommentPatch,
-  ProjectFieldsFragment,
-  ProjectPatch,
-  TaskFieldsFragment,
-  TaskPatch,
-} from './generated/graphql.ts';
+/**
+ * The model's entities as the client handles them, all read from the generated model module
+ * (client/generated/model.ts): typenames, ChangeInput keys, create defaults and the local
+ * effect of a patch (model/effects.ts, one implementation per merge strategy).
+ */
 
-export type ProjectEntity = ProjectFieldsFragment;
-export type TaskEntity = TaskFieldsFragment;
-export type CommentEntity = CommentFieldsFragment;
-export type SyncEntity = ProjectEntity | TaskEntity | CommentEntity;
-export type Typename = SyncEntity['__typename'];
+import {
+  applyLocalPatch,
+  createValuesAsPatch,
+  fieldsNotCreatable,
+  fieldsNotPatchable,
+  fieldsReadByPatch,
+  optimisticCreateValues,
+} from '../model/effects.ts';
+import {
+  type ClientEntityDescription,
+  clientModel,
+  type EntityKind,
+  type Patch,
+  type SyncEntity,
+  type Typename,
+} from './generated/model.ts';
 
-/** The key of a change in ChangeInput (`@oneOf`), one per synced type. */
-export type EntityKind = 'project' | 'task' | 'comment';
+export type * from './generated/model.ts';
 
-export const typenameOf: Record<EntityKind, Typename> = {
-  project: 'Project',
-  task: 'Task',
-  comment: 'Comment',
-};
+export interface EntityApi<Create, Patch, Entity> {
+  /** Creates the entity locally at once and returns its new id (UUIDv7). */
+  create(fields: Create): string;
+  /** Applies the patch locally at once; sent with the next batch. */
+  update(id: string, patch: Patch): void;
+  /** Deletes locally at once (a tombstone leaves every list); sent with the next batch. */
+  delete(id: string): void;
+  /** The entity as the cache has it now, local edits included; null when unknown. */
+  get(id: string): Entity | null;
+}
 
-export const kindOf: Record<Typename, EntityKind> = {
-  Project: 'project',
-  Task: 'task',
-  Comment: 'comment',
-};
+const byTypename = new Map<string, ClientEntityDescription>(
+  clientModel.entities.map((entity) => [entity.name, entity]),
+);
+const byKind = new Map<string, ClientEntityDescription>(
+  clientModel.entities.map((entity) => [entity.changeInputKey, entity]),
+);
 
-/** Patch fields as the server takes them; absent fields stay as they are. */
-export type Patch = ProjectPatch | TaskPatch | CommentPatch;
+export const typenameOf = Object.fromEntries(
+  clientModel.entities.map((entity) => [entity.changeInputKey, entity.name]),
+) as Readonly<Record<EntityKind, Typename>>;
 
-/** What `tasks.create` takes: field values, with `tags` and `timeSpentMinutes` as values. */
-export type TaskCreate = Omit<TaskPatch, 'tagsAdd' | 'tagsRemove' | 'timeSpentDelta' | 'title'> & {
-  title: string;
-  tags?: string[];
-  timeSpentMinutes?: number;
-  /** A client-chosen id; a UUIDv7 is made when absent. */
-  id?: string;
-};
-export type ProjectCreate = Omit<ProjectPatch, 'name'> & { name: string; id?: string };
-export type CommentCreate = { taskId: string; body: string; id?: string };
+export const kindOf = Object.fromEntries(
+  clientModel.entities.map((entity) => [entity.name, entity.changeInputKey]),
+) as Readonly<Record<Typename, EntityKind>>;
+
+/** The entity description of a typename or ChangeInput key; undefined for anything else. */
+export const entityOfTypename = (typename: string): ClientEntityDescription | undefined =>
+  byTypename.get(typename);
+export const entityOfKind = (kind: string): ClientEntityDescription | undefined => byKind.get(kind);
 
 export const entityKey = (typename: string, id: string): string => `${typename}:${id}`;
-
-const SYNC_TYPENAMES = new Set<string>(['Project', 'Task', 'Comment']);
 
 export function isSyncEntity(value: unknown): value is SyncEntity {
   const candidate = value as Partial<SyncEntity> | null;
@@ -52,45 +62,40 @@ export function isSyncEntity(value: unknown): value is SyncEntity {
     typeof candidate === 'object' &&
     candidate !== null &&
     typeof candidate.__typename === 'string' &&
-    SYNC_TYPENAMES.has(candidate.__typename) &&
+    byTypename.has(candidate.__typename) &&
     typeof candidate.id === 'string' &&
     typeof candidate.version === 'number'
   );
 }
 
-/** A create's fields as the patch the server takes (`tags` -> `tagsAdd`, ...). */
-export function createPatch(
-  kind: EntityKind,
-  fields: TaskCreate | ProjectCreate | CommentCreate,
-): Patch {
-  const { id: _id, ...rest } = fields;
-  if (kind !== 'task') return rest as Patch;
-  const { tags, timeSpentMinutes, ...task } = rest as Omit<TaskCreate, 'id'>;
-  return {
-    ...task,
-    ...(tags && tags.length > 0 ? { tagsAdd: tags } : {}),
-    ...(timeSpentMinutes ? { timeSpentDelta: timeSpentMinutes } : {}),
-  };
+/**
+ * A create's fields as the patch the server takes (`tags` -> `tagsAdd`, `timeSpentMinutes` ->
+ * `timeSpentDelta`). Throws a TypeError naming any field a create does not take, before it can
+ * reach the server and fail a whole batch there.
+ */
+export function createPatch(kind: EntityKind, fields: object): Patch {
+  const entity = describedKind(kind);
+  const values = fields as Record<string, unknown>;
+  const refused = fieldsNotCreatable(entity, values);
+  if (refused.length > 0) {
+    throw new TypeError(
+      `${entity.plural}.create: ${entity.name} has no field ${names(refused)} to create with`,
+    );
+  }
+  return createValuesAsPatch(entity, values) as Patch;
 }
 
-// The server's defaults for a create (server/sync/entities.ts), so the optimistic entity is
-// complete and matches what the server will answer.
-const createDefaults: Record<Typename, Record<string, unknown>> = {
-  Project: { color: null, archived: false },
-  Task: {
-    projectId: null,
-    notes: '',
-    status: 'TODO',
-    priority: 0,
-    tags: [],
-    assigneeId: null,
-    dueAt: null,
-    estimateMinutes: null,
-    timeSpentMinutes: 0,
-    sortKey: '',
-  },
-  Comment: {},
-};
+/** An update's patch, checked like a create's: only the entity's patch fields. */
+export function checkedPatch(kind: EntityKind, patch: object): Patch {
+  const entity = describedKind(kind);
+  const refused = fieldsNotPatchable(entity, patch as Record<string, unknown>);
+  if (refused.length > 0) {
+    throw new TypeError(
+      `${entity.plural}.update: ${entity.patchInput} has no field ${names(refused)}`,
+    );
+  }
+  return patch as Patch;
+}
 
 export interface LocalAuthor {
   userId: string | null;
@@ -105,7 +110,7 @@ export function optimisticCreate(
   patch: Record<string, unknown>,
   author: LocalAuthor,
 ): Record<string, unknown> {
-  const entity: Record<string, unknown> = {
+  return {
     __typename: typename,
     id,
     workspaceId: author.workspaceId,
@@ -113,44 +118,34 @@ export function optimisticCreate(
     updatedAt: author.now,
     updatedBy: author.userId,
     deleted: false,
-    ...createDefaults[typename],
-    ...(typename === 'Comment' ? { authorId: author.userId ?? '' } : {}),
+    ...optimisticCreateValues(describedTypename(typename), patch, author.userId ?? ''),
   };
-  return applyPatch(entity, patch);
 }
 
-/**
- * A patch applied to field values the way the server applies it without concurrent writes:
- * tag operations on the set, time deltas added, everything else replaced.
- */
+/** A patch applied to field values the way the server applies it without concurrent writes. */
 export function applyPatch(
+  typename: Typename,
   current: Record<string, unknown>,
   patch: Record<string, unknown>,
 ): Record<string, unknown> {
-  const next = { ...current };
-  for (const [field, value] of Object.entries(patch)) {
-    if (value === undefined) continue;
-    if (field === 'tagsAdd' || field === 'tagsRemove') continue;
-    if (field === 'timeSpentDelta') {
-      next.timeSpentMinutes = Number(current.timeSpentMinutes ?? 0) + Number(value);
-    } else {
-      next[field] = value;
-    }
-  }
-  if ('tagsAdd' in patch || 'tagsRemove' in patch) {
-    // The server orders tags by when they were added: new ones go last.
-    const tags = new Set(Array.isArray(current.tags) ? (current.tags as string[]) : []);
-    for (const tag of (patch.tagsAdd as string[] | null | undefined) ?? []) tags.add(tag);
-    for (const tag of (patch.tagsRemove as string[] | null | undefined) ?? []) tags.delete(tag);
-    next.tags = [...tags];
-  }
-  return next;
+  return applyLocalPatch(describedTypename(typename), current, patch);
 }
 
-/** Fields of the current entity a patch reads (tags and counters build on current values). */
-export function fieldsReadBy(patch: Record<string, unknown>): string[] {
-  const fields: string[] = [];
-  if ('tagsAdd' in patch || 'tagsRemove' in patch) fields.push('tags');
-  if ('timeSpentDelta' in patch) fields.push('timeSpentMinutes');
-  return fields;
+/** Fields of the current entity a patch reads (sets and counters build on current values). */
+export function fieldsReadBy(typename: Typename, patch: Record<string, unknown>): string[] {
+  return fieldsReadByPatch(describedTypename(typename), patch);
 }
+
+function describedTypename(typename: string): ClientEntityDescription {
+  const entity = byTypename.get(typename);
+  if (!entity) throw new TypeError(`${typename} is not an entity type of the model`);
+  return entity;
+}
+
+function describedKind(kind: string): ClientEntityDescription {
+  const entity = byKind.get(kind);
+  if (!entity) throw new TypeError(`${kind} is not a ChangeInput key of the model`);
+  return entity;
+}
+
+const names = (fields: readonly string[]): string => fields.map((f) => `'${f}'`).join(', ');

@@ -8,24 +8,15 @@ import { browserConnectivity, type Connectivity } from './connectivity.ts';
 import { deadlineFetch, socketWatchdog } from './deadline.ts';
 import { SyncEngine, type SyncEventName, type SyncEvents, type SyncStatus } from './engine.ts';
 import {
-  type CommentCreate,
-  type CommentEntity,
+  type ClientEntityDescription,
+  checkedPatch,
   createPatch,
+  type EntityApi,
   type EntityKind,
-  type ProjectCreate,
-  type ProjectEntity,
-  type TaskCreate,
-  type TaskEntity,
+  type ModelAccessors,
 } from './entities.ts';
 import { convergeExchange } from './exchange.ts';
-import {
-  CommentDocument,
-  type CommentPatch,
-  ProjectDocument,
-  type ProjectPatch,
-  TaskDocument,
-  type TaskPatch,
-} from './generated/graphql.ts';
+import { clientModel, entityDocuments } from './generated/model.ts';
 import { uuidv7 } from './ids.ts';
 import { authorizedFetch, isNetworkError, networkRetryExchange } from './network.ts';
 import {
@@ -40,9 +31,12 @@ import { jwtClaims, startTokenRenewal, type TokenRenewal } from './token-renewal
 
 export type { Connectivity } from './connectivity.ts';
 export type { SyncEventName, SyncEvents, SyncStatus } from './engine.ts';
+export type { EntityApi } from './entities.ts';
+// Per entity type `<Name>Entity`, `<Name>Create`, `<Name>Patch`; ModelAccessors; the description.
+export type * from './generated/model.ts';
+export { clientModel } from './generated/model.ts';
 export type { OutboxEntry } from './outbox.ts';
 export * from './storage/index.ts';
-export type { CommentCreate, CommentEntity, ProjectCreate, ProjectEntity, TaskCreate, TaskEntity };
 
 export interface SyncClientOptions {
   /** The GraphQL endpoint, e.g. https://api.example.com/graphql. */
@@ -91,23 +85,14 @@ export interface SyncClientOptions {
   encryption?: EncryptionOptions;
 }
 
-export interface EntityApi<Create, Patch, Entity> {
-  /** Creates the entity locally at once and returns its new id (UUIDv7). */
-  create(fields: Create): string;
-  /** Applies the patch locally at once; sent with the next batch. */
-  update(id: string, patch: Patch): void;
-  /** Deletes locally at once (a tombstone leaves every list); sent with the next batch. */
-  delete(id: string): void;
-  /** The entity as the cache has it now, local edits included; null when unknown. */
-  get(id: string): Entity | null;
-}
-
-export interface SyncClient {
+/**
+ * The sync API: one typed accessor per entity type of the model, named by its plural
+ * (`sync.tasks`, `sync.workOrders`: ModelAccessors), beside these members, whose names the
+ * model reader keeps entity plurals away from (clientReservedNames).
+ */
+export interface SyncClient extends ModelAccessors {
   /** The urql client: use it with the generated typed hooks (`client/generated/hooks.ts`). */
   client: Client;
-  projects: EntityApi<ProjectCreate, ProjectPatch, ProjectEntity>;
-  tasks: EntityApi<TaskCreate, TaskPatch, TaskEntity>;
-  comments: EntityApi<CommentCreate, CommentPatch, CommentEntity>;
   /** A snapshot: online, pending changes, cursor, open conflicts (and rejected changes). */
   readonly status: SyncStatus;
   onStatus(listener: (status: SyncStatus) => void): () => void;
@@ -332,22 +317,8 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
   if (connectivity?.online() === false) engine.connectivityChanged(false);
 
   return {
+    ...modelAccessors(engine, client),
     client,
-    projects: entityApi(
-      engine,
-      'project',
-      (id) => client.readQuery(ProjectDocument, { id })?.data?.project ?? null,
-    ),
-    tasks: entityApi(
-      engine,
-      'task',
-      (id) => client.readQuery(TaskDocument, { id })?.data?.task ?? null,
-    ),
-    comments: entityApi(
-      engine,
-      'comment',
-      (id) => client.readQuery(CommentDocument, { id })?.data?.comment ?? null,
-    ),
     get status() {
       return engine.status();
     },
@@ -385,24 +356,37 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
   };
 }
 
-function entityApi<Create extends { id?: string }, Patch, Entity>(
+/** `sync.<plural>` for every entity type of the model. */
+function modelAccessors(engine: SyncEngine, client: Client): ModelAccessors {
+  return Object.fromEntries(
+    clientModel.entities.map((entity) => [entity.plural, entityApi(engine, client, entity)]),
+  ) as unknown as ModelAccessors;
+}
+
+function entityApi(
   engine: SyncEngine,
-  kind: EntityKind,
-  read: (id: string) => Entity | null,
-): EntityApi<Create, Patch, Entity> {
+  client: Client,
+  entity: ClientEntityDescription,
+): EntityApi<{ id?: string }, object, unknown> {
+  const kind = entity.changeInputKey as EntityKind;
+  const query = entityDocuments[entity.name as keyof typeof entityDocuments].query;
   return {
     create(fields) {
+      const patch = createPatch(kind, fields);
       const id = fields.id ?? uuidv7();
-      engine.record(kind, id, 'create', createPatch(kind, fields as never));
+      engine.record(kind, id, 'create', patch);
       return id;
     },
     update(id, patch) {
-      engine.record(kind, id, 'update', patch as never);
+      engine.record(kind, id, 'update', checkedPatch(kind, patch));
     },
     delete(id) {
       engine.record(kind, id, 'delete', null);
     },
-    get: read,
+    get(id) {
+      const data = client.readQuery(query, { id })?.data as Record<string, unknown> | undefined;
+      return data?.[entity.queryField] ?? null;
+    },
   };
 }
 

@@ -12,13 +12,14 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const projectRoot = resolve(here, '..');
-// The page bundles the client: its sources count too.
+// The page bundles the client and the model modules it imports: their sources count too.
 const sources = [
   join(here, 'src'),
   join(here, 'public'),
   join(here, 'index.html'),
   join(here, 'vite.config.ts'),
   join(projectRoot, 'client'),
+  join(projectRoot, 'model'),
 ];
 
 function newestChange(path) {

@@ -133,6 +133,7 @@ export const clientReservedNames = [
   'on',
   'flush',
   'pull',
+  'setToken',
   'ready',
   'close',
 ] as const;

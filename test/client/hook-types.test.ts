@@ -30,8 +30,50 @@ export function useEverything() {
 }
 `;
 
+// The accessors generated from the model (`sync.tasks`, ...), as an app holds them.
+const accessorImports = `
+import type { SyncClient, TaskEntity } from '../../client/index.ts';
+declare const sync: SyncClient;
+`;
+
+const rightAccessorUse = `${accessorImports}
+export function edit() {
+  const id: string = sync.tasks.create({ title: 't', tags: ['a'], timeSpentMinutes: 5, priority: 2 });
+  sync.tasks.update(id, { tagsAdd: ['b'], tagsRemove: ['a'], timeSpentDelta: 3, title: 'u' });
+  sync.projects.create({ name: 'p', color: null });
+  sync.comments.create({ taskId: id, body: 'hi' });
+  const task: TaskEntity | null = sync.tasks.get(id);
+  sync.tasks.delete(id);
+  return task?.tags;
+}
+`;
+
 /** Each wrong use, and a word its type error must contain (so it fails for that reason). */
 const wrongUses: Record<string, [source: string, mentions: string]> = {
+  'a create with a field the entity does not have': [
+    `${accessorImports} export const id = sync.tasks.create({ title: 't', colour: 'red' });`,
+    "'colour'",
+  ],
+  'a set field passed to create as its add operation': [
+    `${accessorImports} export const id = sync.tasks.create({ title: 't', tagsAdd: ['a'] });`,
+    "'tagsAdd'",
+  ],
+  'an owner field in a create': [
+    `${accessorImports} export const id = sync.comments.create({ taskId: 't', body: 'b', authorId: 'u' });`,
+    "'authorId'",
+  ],
+  'a create without a required field': [
+    `${accessorImports} export const id = sync.tasks.create({ tags: ['a'] });`,
+    "'title'",
+  ],
+  'a counter total given as text': [
+    `${accessorImports} export const id = sync.tasks.create({ title: 't', timeSpentMinutes: '5' });`,
+    "'string'",
+  ],
+  'a set value in an update instead of its operations': [
+    `${accessorImports} sync.tasks.update('t', { tags: ['a'] });`,
+    "'tags'",
+  ],
   'a field read as the wrong type': [
     `${imports}
     export function use() {
@@ -114,11 +156,15 @@ function typeErrors(source: string, options: ts.CompilerOptions): string[] {
     .map((diagnostic) => ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
 }
 
-describe('generated hooks', () => {
+describe('generated hooks and entity accessors', () => {
   const options = compilerOptions();
 
   it('type-check code that uses them right', () => {
     expect(typeErrors(rightUse, options)).toEqual([]);
+  });
+
+  it('type-check code that uses the entity accessors right', () => {
+    expect(typeErrors(rightAccessorUse, options)).toEqual([]);
   });
 
   it.each(Object.entries(wrongUses))('reject %s', (_name, [source, mentions]) => {

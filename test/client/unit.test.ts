@@ -63,7 +63,12 @@ describe('local patches', () => {
   it('apply as the server applies them without concurrent writes', () => {
     const task = { title: 'a', tags: ['x', 'y'], timeSpentMinutes: 5 };
     expect(
-      applyPatch(task, { title: 'b', tagsAdd: ['z'], tagsRemove: ['x'], timeSpentDelta: -2 }),
+      applyPatch('Task', task, {
+        title: 'b',
+        tagsAdd: ['z'],
+        tagsRemove: ['x'],
+        timeSpentDelta: -2,
+      }),
     ).toEqual({
       title: 'b',
       tags: ['y', 'z'],
