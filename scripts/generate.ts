@@ -5,6 +5,7 @@
  *   schema.graphql                              printed from the server's schema
  *   client/operations/entities.generated.graphql the entities' fragments and queries
  *   client/generated/                           graphql-codegen's output (codegen.ts)
+ *   client/generated/model.ts                   the client's entities and accessors (generate/client-model.ts)
  *
  * `npm run generate -- --check` writes nothing: it names every committed file that is out of
  * date and exits 1. A model with mistakes is reported as `path:line:column: message`, exit 1.
@@ -20,6 +21,7 @@ import { codegenConfig, defaultPaths } from '../codegen.ts';
 import type { ModelDescription } from '../model/index.ts';
 import { checkModelFile, defaultModelPath } from '../model/load.ts';
 import { countProblems, formatProblems } from '../model/problems.ts';
+import { renderClientModel } from './generate/client-model.ts';
 import { operationsFileName, renderClientOperations } from './generate/operations.ts';
 import { renderPrismaModel } from './generate/prisma.ts';
 
@@ -28,6 +30,7 @@ const prismaModelFile = 'prisma/schema/model.prisma';
 const operationsDir = 'client/operations';
 const operationsFile = `${operationsDir}/${operationsFileName}`;
 const generatedClientDir = 'client/generated';
+const clientModelFile = `${generatedClientDir}/model.ts`;
 
 interface DerivedFile {
   path: string;
@@ -41,6 +44,10 @@ const prismaSchemaOf = (model: ModelDescription): DerivedFile => ({
 const operationsOf = (model: ModelDescription): DerivedFile => ({
   path: operationsFile,
   content: renderClientOperations(model),
+});
+const clientModelOf = (model: ModelDescription): DerivedFile => ({
+  path: clientModelFile,
+  content: renderClientModel(model),
 });
 
 function readModel(): ModelDescription | null {
@@ -84,6 +91,7 @@ async function write(model: ModelDescription): Promise<number> {
     const path = relative(projectRoot, file.filename);
     if (await writeIfChanged({ path, content: file.content }, { quiet: true })) written += 1;
   }
+  if (await writeIfChanged(clientModelOf(model), { quiet: true })) written += 1;
   console.log(
     written === 0
       ? `${generatedClientDir}/ is up to date.`
@@ -106,7 +114,7 @@ async function writeIfChanged(file: DerivedFile, { quiet = false } = {}): Promis
 /** Every committed derived file that differs from what the model gives now. */
 async function staleFiles(model: ModelDescription): Promise<string[]> {
   const stale: string[] = [];
-  for (const file of [prismaSchemaOf(model), operationsOf(model)]) {
+  for (const file of [prismaSchemaOf(model), operationsOf(model), clientModelOf(model)]) {
     if ((await readOrEmpty(file.path)) !== file.content) stale.push(file.path);
   }
   // print.ts --check names schema.graphql itself when it is stale.
@@ -157,9 +165,10 @@ async function differingFiles(
   const expected = new Map(
     fresh.map((file) => [relative(projectRoot, file.filename), file.content]),
   );
-  const present = (await readdir(join(projectRoot, directory))).map(
-    (name) => `${directory}/${name}`,
-  );
+  // model.ts is not codegen's: staleFiles compares it with what the model renders.
+  const present = (await readdir(join(projectRoot, directory)))
+    .map((name) => `${directory}/${name}`)
+    .filter((path) => path !== clientModelFile);
   const stale: string[] = [];
   for (const path of [...new Set([...expected.keys(), ...present])].sort()) {
     if ((await readOrEmpty(path)) !== expected.get(path)) stale.push(path);

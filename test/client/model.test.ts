@@ -12,12 +12,8 @@ import {
 } from '../../model/effects.ts';
 import type { EntityDescription, ModelDescription } from '../../model/index.ts';
 import { loadModel } from '../../model/load.ts';
-import {
-  clientModelHeader,
-  clientModelPath,
-  renderClientModel,
-} from '../../scripts/client-model.ts';
-import { applyTagOps, type TagStates, visibleTags } from '../../server/sync/merge/set.ts';
+import { applySetOps, type SetStates, visibleItems } from '../../model/merge/set.ts';
+import { clientModelHeader, renderClientModel } from '../../scripts/generate/client-model.ts';
 import { seededRandom } from '../support/random.ts';
 
 const defaultModel = loadModel();
@@ -49,8 +45,11 @@ function embeddedDescription(source: string): { entities: Record<string, unknown
 }
 
 describe('client/generated/model.ts', () => {
-  it('is what the model renders now (run `tsx scripts/client-model.ts` when this fails)', () => {
-    const committed = readFileSync(clientModelPath, 'utf8');
+  it('is what the model renders now (run `npm run generate` when this fails)', () => {
+    const committed = readFileSync(
+      new URL('../../client/generated/model.ts', import.meta.url),
+      'utf8',
+    );
     expect(committed.startsWith(clientModelHeader)).toBe(true);
     expect(committed).toBe(renderClientModel(defaultModel));
   });
@@ -270,16 +269,18 @@ describe('the local set effect', () => {
     const some = () => pool.filter(() => random() < 0.3);
     for (let round = 0; round < 200; round += 1) {
       // A server state built by earlier changes, then one more change stamped after them all.
-      let states: TagStates = {};
+      let states: SetStates = {};
       for (let change = 0; change < 4; change += 1) {
         const stamp = { hlc: `${1000 + change}:0`, clientId: 'c' };
-        states = applyTagOps(states, { add: some(), remove: some() }, stamp).states;
+        states = applySetOps(states, { add: some(), remove: some() }, stamp).states;
       }
       const ops = { add: some(), remove: some() };
-      const server = visibleTags(applyTagOps(states, ops, { hlc: '2000:0', clientId: 'c' }).states);
+      const server = visibleItems(
+        applySetOps(states, ops, { hlc: '2000:0', clientId: 'c' }).states,
+      );
       const local = applyLocalPatch(
         task,
-        { tags: visibleTags(states) },
+        { tags: visibleItems(states) },
         {
           tagsAdd: ops.add,
           tagsRemove: ops.remove,

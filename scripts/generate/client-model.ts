@@ -3,21 +3,18 @@
  * to know of the model (docs/client.md, Entity accessors). The description subset the client
  * embeds, the names that tie a typename to its ChangeInput key, EntityType value and accessor,
  * and per entity the types apps write against: `<Name>Entity`, `<Name>Create`, `<Name>Patch`
- * and `ModelAccessors` (`sync.<plural>`). `npm run generate` calls renderClientModel; meanwhile
- * `tsx scripts/client-model.ts [--check]` writes (or checks) the file for model.graphql.
+ * and `ModelAccessors` (`sync.<plural>`). `npm run generate` writes it (scripts/generate.ts).
  *
  * The module imports from the codegen output beside it (client/generated/graphql.ts) the
  * fragment `<Name>Fields`, the query `<Name>($id)` and the patch input `<Name>Patch`, so the
  * client operations must define them for every entity.
  */
 
-import { readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type {
   EntityDescription,
   FieldDescription,
   ModelDescription,
-} from '../model/description.ts';
+} from '../../model/description.ts';
 
 export const clientModelHeader = '// generated from model.graphql by npm run generate; do not edit';
 
@@ -216,48 +213,4 @@ function renderDocuments(model: ModelDescription): string {
 
 function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[]): Pick<T, K> {
   return Object.fromEntries(keys.map((key) => [key, value[key]])) as Pick<T, K>;
-}
-
-/** client/generated/model.ts of this repository. */
-export const clientModelPath = fileURLToPath(
-  new URL('../client/generated/model.ts', import.meta.url),
-);
-
-async function main(args: readonly string[]): Promise<number> {
-  const check = args.includes('--check');
-  const unknown = args.filter((arg) => arg !== '--check');
-  if (unknown.length > 0) {
-    console.error('Usage: tsx scripts/client-model.ts [--check]');
-    return 2;
-  }
-  const { loadModel } = await import('../model/load.ts');
-  let rendered: string;
-  try {
-    rendered = renderClientModel(loadModel());
-  } catch (error) {
-    // ModelError's message lists every problem as path:line:column: message.
-    console.error(error instanceof Error ? error.message : error);
-    return 1;
-  }
-  const current = readIfExists(clientModelPath);
-  if (!check) {
-    if (current !== rendered) writeFileSync(clientModelPath, rendered);
-    console.log(`client/generated/model.ts ${current === rendered ? 'is up to date' : 'written'}`);
-    return 0;
-  }
-  if (current === rendered) return 0;
-  console.error('client/generated/model.ts is stale: run `tsx scripts/client-model.ts`');
-  return 1;
-}
-
-function readIfExists(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return null;
-  }
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  process.exitCode = await main(process.argv.slice(2));
 }
