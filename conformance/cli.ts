@@ -54,7 +54,8 @@ function parseOptions(args: string[]): CliOptions {
   if (values.help) throw new UsageError('');
   const required = (name: string): string => {
     const value = values[name];
-    if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`--${name} is required`);
+    if (typeof value !== 'string' || value.trim() === '')
+      throw new UsageError(`--${name} is required`);
     return value;
   };
   const url = required('url');
@@ -72,7 +73,9 @@ function parseOptions(args: string[]): CliOptions {
   const secret = required('secret');
   const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
   if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0)) {
-    throw new UsageError(`--timeout must be a positive number of milliseconds, not ${values.timeout}`);
+    throw new UsageError(
+      `--timeout must be a positive number of milliseconds, not ${values.timeout}`,
+    );
   }
   return {
     url,

@@ -88,7 +88,11 @@ export class ConformanceClient {
   }
 
   /** Like request, but any GraphQL error throws: for the steps that must simply work. */
-  async data<T>(userId: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  async data<T>(
+    userId: string,
+    query: string,
+    variables: Record<string, unknown> = {},
+  ): Promise<T> {
     const result = await this.request<T>(userId, query, variables);
     if (result.errors?.length || !result.data) {
       throw new Error(`GraphQL errors (HTTP ${result.status}): ${JSON.stringify(result.errors)}`);
@@ -112,7 +116,12 @@ export class Subscription<T> {
   failure: string | null = null;
   readonly done: Promise<void>;
 
-  constructor(client: ConformanceClient, userId: string, query: string, variables: Record<string, unknown>) {
+  constructor(
+    client: ConformanceClient,
+    userId: string,
+    query: string,
+    variables: Record<string, unknown>,
+  ) {
     this.done = this.read(client, userId, query, variables)
       .catch((error: unknown) => {
         if (!this.abort.signal.aborted) this.failure = describeError(error);
@@ -123,7 +132,12 @@ export class Subscription<T> {
       });
   }
 
-  private async read(client: ConformanceClient, userId: string, query: string, variables: Record<string, unknown>) {
+  private async read(
+    client: ConformanceClient,
+    userId: string,
+    query: string,
+    variables: Record<string, unknown>,
+  ) {
     const response = await fetch(client.url, {
       method: 'POST',
       signal: this.abort.signal,
@@ -144,7 +158,11 @@ export class Subscription<T> {
       const { value, done } = await reader.read();
       if (done) return;
       buffer += decoder.decode(value, { stream: true }).replace(/\r\n/g, '\n');
-      for (let boundary = buffer.indexOf('\n\n'); boundary >= 0; boundary = buffer.indexOf('\n\n')) {
+      for (
+        let boundary = buffer.indexOf('\n\n');
+        boundary >= 0;
+        boundary = buffer.indexOf('\n\n')
+      ) {
         const message = buffer.slice(0, boundary);
         buffer = buffer.slice(boundary + 2);
         if (/^event: complete/m.test(message)) return;

@@ -69,6 +69,16 @@ export const show = (value: unknown): string => {
   return text && text.length > 120 ? `${text.slice(0, 117)}...` : String(text);
 };
 
+/** Values for a check's name: long strings by their length, so a line stays readable. */
+export const brief = (values: readonly unknown[]): string =>
+  values
+    .map((value) =>
+      typeof value === 'string' && [...value].length > 40
+        ? `${JSON.stringify(`${[...value].slice(0, 3).join('')}...`)} (${[...value].length} characters)`
+        : JSON.stringify(value),
+    )
+    .join(', ');
+
 /** A hybrid logical clock stamp `offsetMs` from now (negative: in the past). */
 export const stamp = (offsetMs: number): string => `${Date.now() + offsetMs}:0`;
 
@@ -247,7 +257,11 @@ export function dependencyOrder(model: ModelDescription): EntityDescription[] {
     entity.fields
       .filter((field) => field.ref && entity.requiredOnCreate.includes(field.name))
       .map((field) => field.ref as string);
-  for (let round = 0; round < model.entities.length && ordered.length < model.entities.length; round++) {
+  for (
+    let round = 0;
+    round < model.entities.length && ordered.length < model.entities.length;
+    round++
+  ) {
     for (const entity of model.entities) {
       if (placed.has(entity.name)) continue;
       if (refsOf(entity).every((target) => placed.has(target))) {

@@ -62,7 +62,8 @@ export function buildDocuments(model: ModelDescription): Documents {
       }
     }`,
     workspaceCursor: '{ workspaces { id cursor } }',
-    createWorkspace: 'mutation ConformanceWorkspace($name: String!) { createWorkspace(name: $name) { id cursor } }',
+    createWorkspace:
+      'mutation ConformanceWorkspace($name: String!) { createWorkspace(name: $name) { id cursor } }',
     addMember:
       'mutation ConformanceMember($workspaceId: ID!, $userId: ID!, $role: Role!) { addMember(workspaceId: $workspaceId, userId: $userId, role: $role) { userId role } }',
     byId: (target) =>

@@ -13,7 +13,13 @@ import {
   checkRefusals,
   checkValidValues,
 } from './checks-entities.ts';
-import { checkAudit, checkConflicts, checkPull, checkStrategies, checkStream } from './checks-sync.ts';
+import {
+  checkAudit,
+  checkConflicts,
+  checkPull,
+  checkStrategies,
+  checkStream,
+} from './checks-sync.ts';
 import { ConformanceClient, type ServerOptions } from './client.ts';
 import { type CheckResult, dependencyOrder, RunContext } from './context.ts';
 
@@ -60,15 +66,17 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
 async function setUp(ctx: RunContext): Promise<boolean> {
   const { admin, editor, otherEditor } = ctx.users;
   return ctx.check('setup: a workspace of its own with an ADMIN and two EDITORs', async () => {
-    const { createWorkspace } = await ctx.client.data<{ createWorkspace: { id: string; cursor: string } }>(
-      admin,
-      ctx.docs.createWorkspace,
-      { name: `Conformance ${new Date().toISOString()}` },
-    );
+    const { createWorkspace } = await ctx.client.data<{
+      createWorkspace: { id: string; cursor: string };
+    }>(admin, ctx.docs.createWorkspace, { name: `Conformance ${new Date().toISOString()}` });
     ctx.workspaceId = createWorkspace.id;
     ctx.startCursor = createWorkspace.cursor;
     for (const userId of [editor, otherEditor]) {
-      await ctx.client.data(admin, ctx.docs.addMember, { workspaceId: ctx.workspaceId, userId, role: 'EDITOR' });
+      await ctx.client.data(admin, ctx.docs.addMember, {
+        workspaceId: ctx.workspaceId,
+        userId,
+        role: 'EDITOR',
+      });
     }
     return `workspace ${ctx.workspaceId}`;
   });

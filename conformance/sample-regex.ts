@@ -138,7 +138,8 @@ class Parser {
       if (!match) return bounds;
       this.position += match[0].length - 1;
       const min = Number(match[1]);
-      const max = match[2] === undefined ? min : match[3] ? Number(match[3]) : Number.POSITIVE_INFINITY;
+      const max =
+        match[2] === undefined ? min : match[3] ? Number(match[3]) : Number.POSITIVE_INFINITY;
       bounds = { min, max };
     } else {
       return bounds;

@@ -201,7 +201,12 @@ function stringCases(field: FieldDescription, patchField: PatchFieldDescription)
   if (constraints.maxLength !== null) {
     const length = constraints.maxLength + 1;
     cases.push(
-      valueCase(patchField, `@length(max: ${constraints.maxLength})`, `a value of ${length} characters`, 'x'.repeat(length)),
+      valueCase(
+        patchField,
+        `@length(max: ${constraints.maxLength})`,
+        `a value of ${length} characters`,
+        'x'.repeat(length),
+      ),
     );
   }
   if (constraints.ascii) {
@@ -223,7 +228,11 @@ function stringCases(field: FieldDescription, patchField: PatchFieldDescription)
     if (mismatch !== undefined) {
       cases.push(
         valueCase(patchField, `@pattern(${pattern.regex})`, `"${mismatch}"`, mismatch, {
-          expect: { code: 'VALIDATION', field: patchField.name, messageIncludes: pattern.description },
+          expect: {
+            code: 'VALIDATION',
+            field: patchField.name,
+            messageIncludes: pattern.description,
+          },
         }),
       );
     }
@@ -238,17 +247,23 @@ function numberCases(field: FieldDescription, patchField: PatchFieldDescription)
   if (constraints.min !== null) {
     const value = Math.ceil(constraints.min) - step;
     if (field.scalar !== 'Int' || value >= INT32_MIN) {
-      cases.push(valueCase(patchField, rangeText(constraints), `${value}, below the minimum`, value));
+      cases.push(
+        valueCase(patchField, rangeText(constraints), `${value}, below the minimum`, value),
+      );
     }
   }
   if (constraints.max !== null) {
     const value = Math.floor(constraints.max) + step;
     if (field.scalar !== 'Int' || value <= INT32_MAX) {
-      cases.push(valueCase(patchField, rangeText(constraints), `${value}, above the maximum`, value));
+      cases.push(
+        valueCase(patchField, rangeText(constraints), `${value}, above the maximum`, value),
+      );
     }
   }
   if (field.scalar === 'Int') {
-    cases.push(valueCase(patchField, 'Int', 'a non-integer 1.5', 1.5, { refusedByInputType: true }));
+    cases.push(
+      valueCase(patchField, 'Int', 'a non-integer 1.5', 1.5, { refusedByInputType: true }),
+    );
   }
   return cases;
 }
@@ -264,25 +279,44 @@ function valueFieldCases(
   }
   if (field.kind === 'ENUM') {
     cases.push(
-      valueCase(patchField, `enum ${field.typeName}`, `unknown value ${UNKNOWN_ENUM_VALUE}`, UNKNOWN_ENUM_VALUE, {
-        refusedByInputType: true,
-      }),
+      valueCase(
+        patchField,
+        `enum ${field.typeName}`,
+        `unknown value ${UNKNOWN_ENUM_VALUE}`,
+        UNKNOWN_ENUM_VALUE,
+        {
+          refusedByInputType: true,
+        },
+      ),
     );
   }
   if (field.scalar === 'String') cases.push(...stringCases(field, patchField));
-  if (field.scalar === 'Int' || field.scalar === 'Float') cases.push(...numberCases(field, patchField));
+  if (field.scalar === 'Int' || field.scalar === 'Float')
+    cases.push(...numberCases(field, patchField));
   if (field.ref) {
     cases.push(
-      valueCase(patchField, `@ref(entity: "${field.ref}")`, 'an id that names nothing', world.missingId, {
-        expect: { code: 'INVALID_REFERENCE', field: patchField.name },
-      }),
+      valueCase(
+        patchField,
+        `@ref(entity: "${field.ref}")`,
+        'an id that names nothing',
+        world.missingId,
+        {
+          expect: { code: 'INVALID_REFERENCE', field: patchField.name },
+        },
+      ),
     );
   }
   if (field.member) {
     cases.push(
-      valueCase(patchField, '@member', `a user who is not a member (${world.nonMemberId})`, world.nonMemberId, {
-        expect: { code: 'INVALID_REFERENCE', field: patchField.name },
-      }),
+      valueCase(
+        patchField,
+        '@member',
+        `a user who is not a member (${world.nonMemberId})`,
+        world.nonMemberId,
+        {
+          expect: { code: 'INVALID_REFERENCE', field: patchField.name },
+        },
+      ),
     );
   }
   return cases;
@@ -295,21 +329,37 @@ function setCases(field: FieldDescription, patchField: PatchFieldDescription): I
     const items = setItems(field, constraints.maxItems + 1);
     if (items.length === constraints.maxItems + 1) {
       cases.push(
-        valueCase(patchField, `@items(max: ${constraints.maxItems})`, `${items.length} items in one operation`, items),
+        valueCase(
+          patchField,
+          `@items(max: ${constraints.maxItems})`,
+          `${items.length} items in one operation`,
+          items,
+        ),
       );
     }
   }
   if (field.kind === 'ENUM') {
     cases.push(
-      valueCase(patchField, `enum ${field.typeName}`, `unknown item ${UNKNOWN_ENUM_VALUE}`, [UNKNOWN_ENUM_VALUE], {
-        refusedByInputType: true,
-      }),
+      valueCase(
+        patchField,
+        `enum ${field.typeName}`,
+        `unknown item ${UNKNOWN_ENUM_VALUE}`,
+        [UNKNOWN_ENUM_VALUE],
+        {
+          refusedByInputType: true,
+        },
+      ),
     );
   }
   if (field.kind === 'SCALAR' && constraints.maxLength !== null) {
     const length = constraints.maxLength + 1;
     cases.push(
-      valueCase(patchField, `@length(max: ${constraints.maxLength})`, `an item of ${length} characters`, ['x'.repeat(length)]),
+      valueCase(
+        patchField,
+        `@length(max: ${constraints.maxLength})`,
+        `an item of ${length} characters`,
+        ['x'.repeat(length)],
+      ),
     );
   }
   return cases;
@@ -325,7 +375,11 @@ function counterCases(field: FieldDescription, patchField: PatchFieldDescription
     cases.push(valueCase(patchField, rule, `a delta of ${-(maxDelta + step)}`, -(maxDelta + step)));
   }
   if (field.scalar === 'Int') {
-    cases.push(valueCase(patchField, 'Int counter', 'a non-integer delta 1.5', 1.5, { refusedByInputType: true }));
+    cases.push(
+      valueCase(patchField, 'Int counter', 'a non-integer delta 1.5', 1.5, {
+        refusedByInputType: true,
+      }),
+    );
   }
   return cases;
 }

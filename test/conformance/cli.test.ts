@@ -58,7 +58,10 @@ describe('npm run conformance', () => {
     const checkLines = stdout.split('\n').filter((line) => /^(ok {2}|FAIL) /.test(line));
     expect(checkLines.length).toBeGreaterThan(50);
     expect(stdout).toMatch(
-      new RegExp(`^conformance: ${checkLines.length} passed, 0 failed, ${checkLines.length} checks against `, 'm'),
+      new RegExp(
+        `^conformance: ${checkLines.length} passed, 0 failed, ${checkLines.length} checks against `,
+        'm',
+      ),
     );
     expect(code).toBe(0);
   }, 300_000);
@@ -86,10 +89,25 @@ describe('npm run conformance', () => {
   }, 60_000);
 
   it('exits 2 for an unknown flag or a URL that is not one', async () => {
-    const unknown = await runCli(['--url', 'http://127.0.0.1:1/graphql', '--model', 'model.graphql', '--secret', SECRET, '--verbose']);
+    const unknown = await runCli([
+      '--url',
+      'http://127.0.0.1:1/graphql',
+      '--model',
+      'model.graphql',
+      '--secret',
+      SECRET,
+      '--verbose',
+    ]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("Unknown option '--verbose'");
-    const notUrl = await runCli(['--url', 'localhost', '--model', 'model.graphql', '--secret', SECRET]);
+    const notUrl = await runCli([
+      '--url',
+      'localhost',
+      '--model',
+      'model.graphql',
+      '--secret',
+      SECRET,
+    ]);
     expect(notUrl.code).toBe(2);
     expect(notUrl.stderr).toContain('--url localhost is not a URL');
   }, 60_000);
@@ -97,7 +115,14 @@ describe('npm run conformance', () => {
   it('exits 2 and names the line of each mistake of an invalid model', async () => {
     const path = join(scratch, 'broken.graphql');
     await writeFile(path, 'type Thing @entity {\n  count: Int @counter\n}\n');
-    const { code, stderr } = await runCli(['--url', `${server.url}/graphql`, '--model', path, '--secret', SECRET]);
+    const { code, stderr } = await runCli([
+      '--url',
+      `${server.url}/graphql`,
+      '--model',
+      path,
+      '--secret',
+      SECRET,
+    ]);
     expect(stderr).toMatch(/broken\.graphql:2:\d+: .*counter/);
     expect(stderr).toContain('fix it first');
     expect(code).toBe(2);

@@ -14,12 +14,18 @@ describe.each(testDatabaseKinds())('conformance of the default model on %s', (ki
 
   beforeAll(async () => {
     server = await startTestServer(kind, {}, { secret: SECRET });
-    report = await runConformance({ url: `${server.url}/graphql`, secret: SECRET, model: loadModel() });
+    report = await runConformance({
+      url: `${server.url}/graphql`,
+      secret: SECRET,
+      model: loadModel(),
+    });
   }, 300_000);
   afterAll(() => server?.stop());
 
   it('passes every check', () => {
-    const failed = report.checks.filter((check) => !check.ok).map((check) => `${check.name}: ${check.detail}`);
+    const failed = report.checks
+      .filter((check) => !check.ok)
+      .map((check) => `${check.name}: ${check.detail}`);
     expect(failed).toEqual([]);
     expect(report.passed).toBe(report.checks.length);
   });
@@ -27,11 +33,29 @@ describe.each(testDatabaseKinds())('conformance of the default model on %s', (ki
   it('checks every entity, strategy and directive of the model', () => {
     const names = report.checks.map((check) => check.name).join('\n');
     for (const entity of loadModel().entities) {
-      expect(names).toContain(`${entity.name}: a create with only the required fields takes the defaults`);
+      expect(names).toContain(
+        `${entity.name}: a create with only the required fields takes the defaults`,
+      );
       expect(names).toContain(`entityChanged: delivers ${entity.name} changes`);
       expect(names).toContain(`auditLog: one entry per applied change of a ${entity.name}`);
     }
-    for (const rule of ['LWW', 'TEXT', 'SET', 'COUNTER', 'MANUAL', '@length', '@range', '@ascii', '@items', '@ref', '@member', '@owner', '@counter', 'resolveConflict SERVER', 'resolveConflict LOCAL']) {
+    for (const rule of [
+      'LWW',
+      'TEXT',
+      'SET',
+      'COUNTER',
+      'MANUAL',
+      '@length',
+      '@range',
+      '@ascii',
+      '@items',
+      '@ref',
+      '@member',
+      '@owner',
+      '@counter',
+      'resolveConflict SERVER',
+      'resolveConflict LOCAL',
+    ]) {
       expect(names).toContain(rule);
     }
   });

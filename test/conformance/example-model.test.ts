@@ -6,7 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConformanceReport } from '../../conformance/run.ts';
 import { runConformance } from '../../conformance/run.ts';
 import { loadModel } from '../../model/load.ts';
-import { startServerProcess, type ServerProcess, tsxServerCommand } from '../fault/server-process.ts';
+import {
+  type ServerProcess,
+  startServerProcess,
+  tsxServerCommand,
+} from '../fault/server-process.ts';
 import { createTestDatabase, type TestDatabase, testDatabaseKinds } from '../support/database.ts';
 
 /** test/support/model-copy.ts's API (written by the generator work): a repository copy with another model. */
@@ -46,53 +50,62 @@ function writeMigration(cwd: string, name: string): Promise<void> {
  * The suite against examples/field-service/model.graphql: a copy of the repository generated
  * for that model, its migration written, and its server started as an operator would.
  */
-describe.each(testDatabaseKinds())('conformance of the field-service example model on %s', (kind) => {
-  const secret = randomBytes(32).toString('base64url');
-  let copy: ModelCopy | undefined;
-  let database: TestDatabase | undefined;
-  let server: ServerProcess | undefined;
-  let report: ConformanceReport;
+describe.each(testDatabaseKinds())(
+  'conformance of the field-service example model on %s',
+  (kind) => {
+    const secret = randomBytes(32).toString('base64url');
+    let copy: ModelCopy | undefined;
+    let database: TestDatabase | undefined;
+    let server: ServerProcess | undefined;
+    let report: ConformanceReport;
 
-  beforeAll(async () => {
-    // A variable path: the helper lands with the generator work, and this file must type-check before.
-    const helper = '../support/model-copy.ts';
-    const { createModelCopy } = (await import(/* @vite-ignore */ helper)) as { createModelCopy: CreateModelCopy };
-    copy = await createModelCopy({ model: await readFile(examplePath, 'utf8') });
-    await writeMigration(copy.dir, 'field_service');
-    database = await createTestDatabase(kind);
-    server = await startServerProcess({
-      command: tsxServerCommand,
-      cwd: copy.dir,
-      env: {
-        AUTH_SECRET: secret,
-        DATA_DIR: database.options.dataDir ?? join(copy.dir, 'data'),
-        ...(database.options.databaseUrl ? { DATABASE_URL: database.options.databaseUrl } : {}),
-        LOG_LEVEL: 'warn',
-      },
+    beforeAll(async () => {
+      // A variable path: the helper lands with the generator work, and this file must type-check before.
+      const helper = '../support/model-copy.ts';
+      const { createModelCopy } = (await import(/* @vite-ignore */ helper)) as {
+        createModelCopy: CreateModelCopy;
+      };
+      copy = await createModelCopy({ model: await readFile(examplePath, 'utf8') });
+      await writeMigration(copy.dir, 'field_service');
+      database = await createTestDatabase(kind);
+      server = await startServerProcess({
+        command: tsxServerCommand,
+        cwd: copy.dir,
+        env: {
+          AUTH_SECRET: secret,
+          DATA_DIR: database.options.dataDir ?? join(copy.dir, 'data'),
+          ...(database.options.databaseUrl ? { DATABASE_URL: database.options.databaseUrl } : {}),
+          LOG_LEVEL: 'warn',
+        },
+      });
+      report = await runConformance({
+        url: `${server.url}/graphql`,
+        secret,
+        model: loadModel(join(copy.dir, 'model.graphql')),
+      });
+    }, 600_000);
+    afterAll(async () => {
+      await server?.stop();
+      await database?.drop();
+      await copy?.remove();
     });
-    report = await runConformance({
-      url: `${server.url}/graphql`,
-      secret,
-      model: loadModel(join(copy.dir, 'model.graphql')),
+
+    it('passes every check', () => {
+      const failed = report.checks
+        .filter((check) => !check.ok)
+        .map((check) => `${check.name}: ${check.detail}`);
+      expect(failed).toEqual([]);
+      expect(report.passed).toBe(report.checks.length);
     });
-  }, 600_000);
-  afterAll(async () => {
-    await server?.stop();
-    await database?.drop();
-    await copy?.remove();
-  });
 
-  it('passes every check', () => {
-    const failed = report.checks.filter((check) => !check.ok).map((check) => `${check.name}: ${check.detail}`);
-    expect(failed).toEqual([]);
-    expect(report.passed).toBe(report.checks.length);
-  });
-
-  it('checks every entity of the example', () => {
-    const names = report.checks.map((check) => check.name).join('\n');
-    for (const entity of loadModel(examplePath).entities) {
-      expect(names).toContain(`${entity.name}: a create with only the required fields takes the defaults`);
-      expect(names).toContain(`entityChanged: delivers ${entity.name} changes`);
-    }
-  });
-});
+    it('checks every entity of the example', () => {
+      const names = report.checks.map((check) => check.name).join('\n');
+      for (const entity of loadModel(examplePath).entities) {
+        expect(names).toContain(
+          `${entity.name}: a create with only the required fields takes the defaults`,
+        );
+        expect(names).toContain(`entityChanged: delivers ${entity.name} changes`);
+      }
+    });
+  },
+);
