@@ -38,7 +38,7 @@ describe('npm run conformance', () => {
   beforeAll(async () => {
     server = await startTestServer('pglite', {}, { secret: SECRET });
     scratch = await mkdtemp(join(tmpdir(), 'conformance-cli-'));
-  });
+  }, 300_000);
   afterAll(async () => {
     await server?.stop();
     if (scratch) await rm(scratch, { recursive: true, force: true });

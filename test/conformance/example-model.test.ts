@@ -20,6 +20,19 @@ interface ModelCopy {
 }
 type CreateModelCopy = (options: { model: string }) => Promise<ModelCopy>;
 
+/** Imported by URL: the helper lands with the generator work, and this file must type-check before. */
+async function importModelCopy(): Promise<CreateModelCopy> {
+  const helper = new URL('../support/model-copy.ts', import.meta.url).href;
+  try {
+    return ((await import(/* @vite-ignore */ helper)) as { createModelCopy: CreateModelCopy })
+      .createModelCopy;
+  } catch (error) {
+    throw new Error(
+      `test/support/model-copy.ts (createModelCopy) is needed: ${(error as Error).message}`,
+    );
+  }
+}
+
 const examplePath = join(process.cwd(), 'examples/field-service/model.graphql');
 
 /** Runs `npm run db:migration -- <name>` (the same module) in the copy: the example's tables. */
@@ -60,11 +73,7 @@ describe.each(testDatabaseKinds())(
     let report: ConformanceReport;
 
     beforeAll(async () => {
-      // A variable path: the helper lands with the generator work, and this file must type-check before.
-      const helper = '../support/model-copy.ts';
-      const { createModelCopy } = (await import(/* @vite-ignore */ helper)) as {
-        createModelCopy: CreateModelCopy;
-      };
+      const createModelCopy = await importModelCopy();
       copy = await createModelCopy({ model: await readFile(examplePath, 'utf8') });
       await writeMigration(copy.dir, 'field_service');
       database = await createTestDatabase(kind);
