@@ -41,6 +41,7 @@ import { jwtClaims, startTokenRenewal, type TokenRenewal } from './token-renewal
 export type { Connectivity } from './connectivity.ts';
 export type { SyncEventName, SyncEvents, SyncStatus } from './engine.ts';
 export type { OutboxEntry } from './outbox.ts';
+export { type RevokedEvent, WorkspaceRevokedError } from './revocation.ts';
 export * from './storage/index.ts';
 export type { CommentCreate, CommentEntity, ProjectCreate, ProjectEntity, TaskCreate, TaskEntity };
 
@@ -111,7 +112,7 @@ export interface SyncClient {
   /** A snapshot: online, pending changes, cursor, open conflicts (and rejected changes). */
   readonly status: SyncStatus;
   onStatus(listener: (status: SyncStatus) => void): () => void;
-  /** Conflicts, rejections and every acknowledged change; never silent. */
+  /** Conflicts, rejections, revocation and every acknowledged change; never silent. */
   on<Name extends SyncEventName>(
     name: Name,
     listener: (event: SyncEvents[Name]) => void,
