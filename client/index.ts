@@ -323,6 +323,17 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
   });
   engine.client = client;
 
+  // Revoked: the engine has ended its streams; the socket goes too, whatever graphql-ws's
+  // lazy close makes of them (it can miscount a stream that the server and the client both
+  // ended, and then keep an idle socket open). An app's own subscription later opens a new one.
+  engine.on('revoked', () => {
+    const socket = ws;
+    ws = undefined;
+    tokenRenewal?.stop();
+    tokenRenewal = undefined;
+    void Promise.resolve(socket?.dispose()).catch(() => undefined);
+  });
+
   const connectivity =
     options.connectivity === undefined ? browserConnectivity() : options.connectivity;
   const stopConnectivity = connectivity?.subscribe((online) => {
