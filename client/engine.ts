@@ -1018,12 +1018,20 @@ export class SyncEngine implements ExchangeHooks {
     // Appends under way first: the purge must find (and delete) what they write.
     await this.appending;
     const inMemory = [...this.entries.splice(0), ...this.early.splice(0)];
+    // Read before the replica forgets them: what the workspace left in graphcache's storage.
+    const entityKeys = [
+      ...(this.replica?.all() ?? []).map((entity) => entityKey(entity.__typename, entity.id)),
+      ...inMemory.map((entry) => SyncEngine.key(entry.kind, entry.id)),
+      ...[...this.conflicts.keys()].map((id) => entityKey('Conflict', id)),
+    ];
     let unsent = inMemory;
     try {
       unsent = await purgeWorkspace({
+        workspaceId: this.options.workspaceId,
         inMemory,
         outbox: this.outboxStore,
         replica: this.replica,
+        cache: { storage: this.storage, entityKeys },
       });
     } catch (error) {
       // Storage failed to delete: said so, and the edits held in memory are still reported.

@@ -2,6 +2,7 @@ import type { CombinedError } from '@urql/core';
 import { compareStamps } from './hlc.ts';
 import type { OutboxEntry, OutboxStore } from './outbox.ts';
 import type { Replica } from './replica.ts';
+import type { SerializedEntries, SyncStorage } from './storage/types.ts';
 
 /**
  * The server no longer lets this user into the workspace (the member was removed, or the
@@ -56,13 +57,41 @@ export function accessFromCatchUp(answered: boolean, error: CombinedError | unde
  * only storage had (another process sharing it, a journal entry not yet moved), each once.
  */
 export async function purgeWorkspace(parts: {
+  workspaceId: string;
   inMemory: readonly OutboxEntry[];
   outbox: OutboxStore | undefined;
   replica: Replica | undefined;
+  /** Graphcache's persisted entries, and the cache keys of the workspace's entities. */
+  cache: { storage: SyncStorage | undefined; entityKeys: readonly string[] };
 }): Promise<OutboxEntry[]> {
   const stored = (await parts.outbox?.purge()) ?? [];
   await parts.replica?.purge();
+  if (parts.cache.storage) {
+    await purgeCacheEntries(parts.cache.storage, parts.workspaceId, parts.cache.entityKeys);
+  }
   const unsent = new Map<string, OutboxEntry>();
   for (const entry of [...stored, ...parts.inMemory]) unsent.set(entry.mutationId, entry);
   return [...unsent.values()].sort((a, b) => compareStamps(a.hlc, b.hlc));
+}
+
+/**
+ * Deletes graphcache's persisted entries of the workspace: every field of its entities (keys
+ * "<Type>:<id>.<field>") and every root field naming the workspace or one of its entities
+ * (`Query.changesSince({"workspaceId":...})`, `Query.task({"id":...})`). Other workspaces
+ * sharing the storage keep theirs.
+ */
+async function purgeCacheEntries(
+  storage: SyncStorage,
+  workspaceId: string,
+  entityKeys: readonly string[],
+): Promise<void> {
+  const entities = new Set(entityKeys);
+  const ids = new Set([workspaceId, ...entityKeys.map((key) => key.slice(key.indexOf(':') + 1))]);
+  const delta: SerializedEntries = {};
+  for (const key of Object.keys(await storage.readData())) {
+    const owner = key.slice(0, key.indexOf('.'));
+    const named = key.match(/[\w-]{16,}/g) ?? [];
+    if (entities.has(owner) || named.some((word) => ids.has(word))) delta[key] = undefined;
+  }
+  if (Object.keys(delta).length > 0) await storage.writeData(delta);
 }

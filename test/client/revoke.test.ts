@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { type SyncEvents, WorkspaceRevokedError } from '../../client/index.ts';
+import { createMemoryStorage, type SyncEvents, WorkspaceRevokedError } from '../../client/index.ts';
+import { purgeWorkspace } from '../../client/revocation.ts';
 import { startTestServer } from '../support/server.ts';
 import { addMember, createWorkspace, expectNoErrors, newId, syncClient } from '../support/sync.ts';
 import { eventually, Network, openClient, serverFixture } from './helpers.ts';
@@ -191,5 +192,35 @@ describe('access revoked', () => {
     expect(revoked).toEqual([]);
     expect(sync.status).toMatchObject({ revoked: false, rejected: 2 });
     expect((await storedFor(directory, workspaceId)).join()).toContain('replica');
+  });
+});
+
+describe('purging one workspace of a shared storage', () => {
+  it("deletes the workspace's cache entries and keeps another workspace's", async () => {
+    const storage = createMemoryStorage();
+    const [gone, kept] = [crypto.randomUUID(), crypto.randomUUID()];
+    const [goneTask, keptTask] = [newId(), newId()];
+    await storage.writeData({
+      [`Task:${goneTask}.title`]: '"Revoked"',
+      [`Query.task({"id":"${goneTask}"})`]: `:"Task:${goneTask}"`,
+      [`Query.changesSince({"workspaceId":"${gone}"})`]: '"ChangeBatch"',
+      [`Task:${keptTask}.title`]: '"Kept"',
+      [`Query.task({"id":"${keptTask}"})`]: `:"Task:${keptTask}"`,
+      [`Query.changesSince({"workspaceId":"${kept}"})`]: '"ChangeBatch"',
+    });
+    await purgeWorkspace({
+      workspaceId: gone,
+      inMemory: [],
+      outbox: undefined,
+      replica: undefined,
+      cache: { storage, entityKeys: [`Task:${goneTask}`] },
+    });
+    expect(Object.keys(await storage.readData()).sort()).toEqual(
+      [
+        `Task:${keptTask}.title`,
+        `Query.task({"id":"${keptTask}"})`,
+        `Query.changesSince({"workspaceId":"${kept}"})`,
+      ].sort(),
+    );
   });
 });
