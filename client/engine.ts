@@ -44,6 +44,14 @@ import {
   toChangeInput,
 } from './outbox.ts';
 import { Replica } from './replica.ts';
+import {
+  type Access,
+  accessFromCatchUp,
+  forbiddenError,
+  purgeWorkspace,
+  type RevokedEvent,
+  WorkspaceRevokedError,
+} from './revocation.ts';
 import type { SyncJournal, SyncStorage } from './storage/types.ts';
 
 export type ChangeResult = PushChangesMutation['pushChanges']['results'][number];
@@ -66,6 +74,11 @@ export interface SyncStatus {
    * for a token each time; with a static token, nothing is sent until setToken().
    */
   tokenRefused: boolean;
+  /**
+   * The server no longer lets this user into the workspace: the client has stopped and
+   * deleted the workspace's local data (see the `revoked` event).
+   */
+  revoked: boolean;
 }
 
 export interface SyncEvents {
@@ -81,6 +94,11 @@ export interface SyncEvents {
   result: { change: OutboxEntry; result: ChangeResult };
   /** The server refused the token (UNAUTHENTICATED): fired when that starts, not per request. */
   auth: { error: { code: 'UNAUTHENTICATED'; message: string } };
+  /**
+   * Access to the workspace was revoked: the client stopped, deleted the workspace's stored
+   * data, and hands over the edits that were never sent.
+   */
+  revoked: RevokedEvent;
   /** Something failed in the background (storage, an unexpected server answer). */
   error: { error: unknown };
 }
@@ -171,6 +189,9 @@ export class SyncEngine implements ExchangeHooks {
   private tokenRefused = false;
   private ready = false;
   private closed = false;
+  /** Access to the workspace was revoked: stopped for good, local data purged (or purging). */
+  private revoked = false;
+  private purging: Promise<void> = Promise.resolve();
   private sending = false;
   private pulling: Promise<void> | undefined;
   private windowTimer: Timer | undefined;
@@ -222,6 +243,7 @@ export class SyncEngine implements ExchangeHooks {
       openConflicts: this.conflicts.size,
       rejected: this.rejected,
       tokenRefused: this.tokenRefused,
+      revoked: this.revoked,
     };
   }
 
@@ -253,6 +275,8 @@ export class SyncEngine implements ExchangeHooks {
   /** Records a local edit: applied to the cache at once, sent in order later. */
   record(kind: EntityKind, id: string, op: OutboxEntry['op'], patch: Patch | null): void {
     if (this.closed) throw new Error('This sync client is closed');
+    // Refused, not kept: the workspace's storage is being deleted and nothing will send it.
+    if (this.revoked) throw new WorkspaceRevokedError(this.options.workspaceId);
     const entry: OutboxEntry = {
       mutationId: uuidv4(),
       kind,
@@ -280,6 +304,7 @@ export class SyncEngine implements ExchangeHooks {
   /** Resolves once every change made before the call is acknowledged by the server. */
   flush(): Promise<void> {
     if (this.closed) return Promise.reject(new Error('This sync client is closed'));
+    if (this.revoked) return Promise.reject(new WorkspaceRevokedError(this.options.workspaceId));
     const ids = new Set([...this.early, ...this.entries].map((entry) => entry.mutationId));
     if (ids.size === 0) return this.started;
     const done = new Promise<void>((resolve, reject) => {
@@ -295,6 +320,7 @@ export class SyncEngine implements ExchangeHooks {
   /** Catches up from the stored cursor, page by page; rejects when the server is unreachable. */
   pull(): Promise<void> {
     if (this.closed) return Promise.reject(new Error('This sync client is closed'));
+    if (this.revoked) return Promise.reject(new WorkspaceRevokedError(this.options.workspaceId));
     this.pulling ??= this.started
       .then(() => this.pullPages())
       .finally(() => {
@@ -306,18 +332,31 @@ export class SyncEngine implements ExchangeHooks {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const timer of [this.windowTimer, this.retryTimer, this.probeTimer, this.liveTimer]) {
-      if (timer) this.options.clearTimeout(timer);
-    }
-    for (const subscription of this.subscriptions.splice(0)) subscription.unsubscribe();
+    this.stopActivity();
     for (const waiter of this.ackWaiters.splice(0)) {
       waiter.reject(new Error('The sync client was closed before the server acknowledged'));
     }
     await this.started.catch(() => undefined);
     await this.appending.catch(() => undefined);
+    // A purge under way finishes before storage closes: nothing of the workspace stays.
+    await this.purging;
     await this.replica?.persist().catch(() => undefined);
     await this.storage?.close();
     this.statusListeners.clear();
+  }
+
+  /** No more timers, retries or live streams. */
+  private stopActivity(): void {
+    for (const timer of [this.windowTimer, this.retryTimer, this.probeTimer, this.liveTimer]) {
+      if (timer) this.options.clearTimeout(timer);
+    }
+    this.windowTimer = this.retryTimer = this.probeTimer = this.liveTimer = undefined;
+    for (const subscription of this.subscriptions.splice(0)) subscription.unsubscribe();
+  }
+
+  /** Closed by the app or revoked by the server: nothing more is sent or scheduled. */
+  private get stopped(): boolean {
+    return this.closed || this.revoked;
   }
 
   // ---- start and persistence ----------------------------------------------------------------
@@ -510,7 +549,7 @@ export class SyncEngine implements ExchangeHooks {
       this.tokenRefused = false;
       this.publishStatus();
     }
-    if (!result.data || this.closed) return result;
+    if (!result.data || this.stopped) return result;
     const data = this.gate(result.data) as typeof result.data;
     if (operation.context.converge?.live === 'entities') {
       this.onEntityChange(data);
@@ -552,7 +591,7 @@ export class SyncEngine implements ExchangeHooks {
   // ---- outbox -----------------------------------------------------------------------------
 
   private scheduleWindow(): void {
-    if (this.windowTimer || this.sending || this.retryTimer || this.closed) return;
+    if (this.windowTimer || this.sending || this.retryTimer || this.stopped) return;
     this.windowTimer = this.options.setTimeout(() => {
       this.windowTimer = undefined;
       void this.sendLoop();
@@ -568,10 +607,10 @@ export class SyncEngine implements ExchangeHooks {
   }
 
   private async sendLoop(): Promise<void> {
-    if (this.sending || !this.ready || this.closed) return;
+    if (this.sending || !this.ready || this.stopped) return;
     this.sending = true;
     try {
-      while (!this.closed) {
+      while (!this.stopped) {
         const batch = takeBatch(this.entries, this.options.maxBatchSize);
         if (batch.length === 0) break;
         await this.appending;
@@ -591,7 +630,7 @@ export class SyncEngine implements ExchangeHooks {
 
   private scheduleRetry(): void {
     // A device without network sends nothing; connectivityChanged(true) sends at once.
-    if (this.closed || this.retryTimer || this.deviceOffline || this.waitsForToken()) return;
+    if (this.stopped || this.retryTimer || this.deviceOffline || this.waitsForToken()) return;
     const delay = backoffDelay(this.retryAttempt++, this.options.retry);
     this.retryTimer = this.options.setTimeout(() => {
       this.retryTimer = undefined;
@@ -600,6 +639,8 @@ export class SyncEngine implements ExchangeHooks {
   }
 
   private async pushBatch(batch: OutboxEntry[]): Promise<'done' | 'retry'> {
+    // Queued before a revocation was noticed: the purge reports these edits instead.
+    if (this.stopped) return 'done';
     const input = {
       workspaceId: this.options.workspaceId,
       clientId: this.clientIdValue ?? '',
@@ -615,13 +656,25 @@ export class SyncEngine implements ExchangeHooks {
     );
     const result = await this.forward(operation);
     if (this.closed) return 'done';
-    if (isNetworkError(result.error)) return 'retry';
     const payload = (result.data as PushChangesMutation | undefined)?.pushChanges;
+    // Revoked while this batch was out: an answered batch is settled (those edits reached the
+    // server), an unanswered one is left to the purge, which reports it as unsent.
+    if (this.revoked && !payload) return 'done';
+    if (isNetworkError(result.error)) return 'retry';
     if (!payload) {
       const error = result.error?.graphQLErrors[0];
       const code = String(error?.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
       if (code === 'UNAUTHENTICATED') this.refuseToken(error?.message);
       if (RETRYABLE_CODES.has(code)) return 'retry';
+      if (code === 'FORBIDDEN') {
+        // Removed from the workspace, or a role that may not push? Only a catch-up tells.
+        const access = await this.checkAccess();
+        if (access === 'revoked') {
+          this.revoke(error?.message ?? 'You are not a member of this workspace');
+          return 'done';
+        }
+        if (access === 'unknown') return 'retry';
+      }
       // The server will never take this batch as it is (FORBIDDEN, BAD_USER_INPUT...):
       // rejecting it beats blocking every later change forever.
       const message = error?.message ?? 'The server refused the batch';
@@ -718,7 +771,7 @@ export class SyncEngine implements ExchangeHooks {
 
   private async pullPages(): Promise<void> {
     const replica = this.replica;
-    if (!replica || this.closed) return;
+    if (!replica || this.stopped) return;
     for (;;) {
       const result = await this.privateQuery(
         ChangesSinceDocument,
@@ -729,10 +782,15 @@ export class SyncEngine implements ExchangeHooks {
         },
         { pull: true },
       );
-      if (this.closed) return;
+      if (this.stopped) return;
       const page = result.data?.changesSince;
       if (!page) {
         this.noticeRefusedToken(result);
+        const forbidden = forbiddenError(result.error);
+        if (forbidden) {
+          this.revoke(forbidden.message);
+          throw new WorkspaceRevokedError(this.options.workspaceId);
+        }
         throw result.error ?? new Error('changesSince returned nothing');
       }
       // inspect() absorbed the page's entities before this point: the cursor may move.
@@ -765,7 +823,7 @@ export class SyncEngine implements ExchangeHooks {
   }
 
   private startLive(): void {
-    if (!this.options.live || this.closed || this.subscriptions.length > 0) return;
+    if (!this.options.live || this.stopped || this.subscriptions.length > 0) return;
     const variables = { workspaceId: this.options.workspaceId };
     const follow = <Data>(
       document: DocumentInput<Data, typeof variables>,
@@ -786,9 +844,13 @@ export class SyncEngine implements ExchangeHooks {
     );
   }
 
-  /** A subscription ended with an error: start over later, from the cursor reached by then. */
+  /**
+   * A subscription ended with an error: start over later, from the cursor reached by then.
+   * The catch-up that starts it again also tells a removed member (a stream ended FORBIDDEN
+   * by the server's membership recheck) from a dropped one: its FORBIDDEN revokes.
+   */
   private restartLive(): void {
-    if (this.closed || this.liveTimer || this.waitsForToken()) return;
+    if (this.stopped || this.liveTimer || this.waitsForToken()) return;
     for (const subscription of this.subscriptions.splice(0)) subscription.unsubscribe();
     this.liveTimer = this.options.setTimeout(
       () => {
@@ -835,7 +897,7 @@ export class SyncEngine implements ExchangeHooks {
   private echo(): void {
     const entities = [...this.echoes.values()];
     this.echoes.clear();
-    if (this.closed || entities.length === 0) return;
+    if (this.stopped || entities.length === 0) return;
     void this.privateQuery(
       ChangesSinceDocument,
       { workspaceId: this.options.workspaceId, cursor: ECHO_CURSOR },
@@ -854,7 +916,7 @@ export class SyncEngine implements ExchangeHooks {
   // ---- online state -----------------------------------------------------------------------
 
   private setOnline(online: boolean): void {
-    if (this.closed || online === this.online) {
+    if (this.stopped || online === this.online) {
       if (!online) this.scheduleProbe();
       return;
     }
@@ -868,7 +930,7 @@ export class SyncEngine implements ExchangeHooks {
     }
     // Deferred: this runs inside urql's result stream, which must not be re-entered.
     queueMicrotask(() => {
-      if (this.closed) return;
+      if (this.stopped) return;
       for (const callback of this.onlineCallbacks) callback();
       this.tryNow();
     });
@@ -879,7 +941,7 @@ export class SyncEngine implements ExchangeHooks {
    * tries at once, whatever backoff the failures before had built up.
    */
   connectivityChanged(online: boolean): void {
-    if (this.closed) return;
+    if (this.stopped) return;
     this.deviceOffline = !online;
     if (!online) {
       this.setOnline(false);
@@ -907,13 +969,13 @@ export class SyncEngine implements ExchangeHooks {
    * A catch-up tells which at once, so `status.online` does not claim a server that left.
    */
   connectionLost(): void {
-    if (this.closed || !this.ready || !this.online) return;
+    if (this.stopped || !this.ready || !this.online) return;
     void this.pull().catch(() => undefined);
   }
 
   /** While offline, tries the server now and then: a catch-up that succeeds means online. */
   private scheduleProbe(): void {
-    if (this.closed || this.probeTimer || !this.ready || this.deviceOffline) return;
+    if (this.stopped || this.probeTimer || !this.ready || this.deviceOffline) return;
     if (this.waitsForToken()) return;
     this.probeTimer = this.options.setTimeout(
       () => {
@@ -923,6 +985,67 @@ export class SyncEngine implements ExchangeHooks {
       },
       backoffDelay(this.probeAttempt++, this.options.retry),
     );
+  }
+
+  // ---- revocation -------------------------------------------------------------------------
+
+  /** One catch-up page: does the server still let this user read the workspace? */
+  private async checkAccess(): Promise<Access> {
+    const result = await this.privateQuery(
+      ChangesSinceDocument,
+      { workspaceId: this.options.workspaceId, cursor: this.replica?.cursor ?? null, limit: 1 },
+      { pull: true },
+    );
+    return accessFromCatchUp(result.data?.changesSince != null, result.error);
+  }
+
+  /**
+   * The server refused this user the workspace: stop at once (edits are refused from this
+   * moment, so none can slip in after the unsent ones are collected), then, after the push in
+   * flight has its answer, delete the workspace's stored data and report what was unsent.
+   */
+  private revoke(message: string): void {
+    if (this.stopped) return;
+    this.revoked = true;
+    this.stopActivity();
+    this.publishStatus();
+    this.purging = this.inLane(() => this.purge(message)).catch((error: unknown) => {
+      this.emit('error', { error });
+    });
+  }
+
+  private async purge(message: string): Promise<void> {
+    // Appends under way first: the purge must find (and delete) what they write.
+    await this.appending;
+    const inMemory = [...this.entries.splice(0), ...this.early.splice(0)];
+    // Read before the replica forgets them: what the workspace left in graphcache's storage.
+    const entityKeys = [
+      ...(this.replica?.all() ?? []).map((entity) => entityKey(entity.__typename, entity.id)),
+      ...inMemory.map((entry) => SyncEngine.key(entry.kind, entry.id)),
+      ...[...this.conflicts.keys()].map((id) => entityKey('Conflict', id)),
+    ];
+    let unsent = inMemory;
+    try {
+      unsent = await purgeWorkspace({
+        workspaceId: this.options.workspaceId,
+        inMemory,
+        outbox: this.outboxStore,
+        replica: this.replica,
+        cache: { storage: this.storage, entityKeys },
+      });
+    } catch (error) {
+      // Storage failed to delete: said so, and the edits held in memory are still reported.
+      this.emit('error', { error });
+    }
+    this.conflicts.clear();
+    this.publishStatus();
+    const error = new WorkspaceRevokedError(this.options.workspaceId);
+    for (const waiter of this.ackWaiters.splice(0)) waiter.reject(error);
+    this.emit('revoked', {
+      workspaceId: this.options.workspaceId,
+      error: { code: 'FORBIDDEN', message },
+      unsent,
+    });
   }
 
   // ---- token ----------------------------------------------------------------------------
@@ -948,7 +1071,7 @@ export class SyncEngine implements ExchangeHooks {
 
   /** The app gave a new token (setToken): try it at once. */
   tokenChanged(): void {
-    if (this.closed) return;
+    if (this.stopped) return;
     this.tokenRefused = false;
     this.publishStatus();
     if (this.ready) this.tryNow();

@@ -36,6 +36,7 @@ export type { EntityApi } from './entities.ts';
 export type * from './generated/model.ts';
 export { clientModel } from './generated/model.ts';
 export type { OutboxEntry } from './outbox.ts';
+export { type RevokedEvent, WorkspaceRevokedError } from './revocation.ts';
 export * from './storage/index.ts';
 
 export interface SyncClientOptions {
@@ -96,7 +97,7 @@ export interface SyncClient extends ModelAccessors {
   /** A snapshot: online, pending changes, cursor, open conflicts (and rejected changes). */
   readonly status: SyncStatus;
   onStatus(listener: (status: SyncStatus) => void): () => void;
-  /** Conflicts, rejections and every acknowledged change; never silent. */
+  /** Conflicts, rejections, revocation and every acknowledged change; never silent. */
   on<Name extends SyncEventName>(
     name: Name,
     listener: (event: SyncEvents[Name]) => void,
@@ -306,6 +307,17 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     ],
   });
   engine.client = client;
+
+  // Revoked: the engine has ended its streams; the socket goes too, whatever graphql-ws's
+  // lazy close makes of them (it can miscount a stream that the server and the client both
+  // ended, and then keep an idle socket open). An app's own subscription later opens a new one.
+  engine.on('revoked', () => {
+    const socket = ws;
+    ws = undefined;
+    tokenRenewal?.stop();
+    tokenRenewal = undefined;
+    void Promise.resolve(socket?.dispose()).catch(() => undefined);
+  });
 
   const connectivity =
     options.connectivity === undefined ? browserConnectivity() : options.connectivity;

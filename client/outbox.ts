@@ -88,6 +88,24 @@ export class OutboxStore {
     });
   }
 
+  /**
+   * Deletes this outbox, its record and its journal entries, and returns the entries they
+   * held (journaled ones included), in the order made. Used when access to the workspace is
+   * revoked: nothing of it may stay on disk.
+   */
+  async purge(): Promise<OutboxEntry[]> {
+    const journaled = this.readJournal();
+    let stored: StoredOutbox = { entries: [], clock: null };
+    await this.storage.updateItem(this.key, (current) => {
+      if (current) stored = JSON.parse(current) as StoredOutbox;
+      return undefined;
+    });
+    this.journal?.remove(journaled.map((entry) => this.journalKey(entry.mutationId)));
+    const entries = new Map<string, OutboxEntry>();
+    for (const entry of [...stored.entries, ...journaled]) entries.set(entry.mutationId, entry);
+    return [...entries.values()].sort((a, b) => compareStamps(a.hlc, b.hlc));
+  }
+
   private journalKey(mutationId: string): string {
     return journalKey(this.key, mutationId);
   }

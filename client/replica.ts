@@ -104,6 +104,22 @@ export class Replica {
     return this.writing;
   }
 
+  /**
+   * Deletes the stored replica and cursor (access to the workspace was revoked) and forgets
+   * them here too; a write already under way finishes first, so it cannot bring them back.
+   */
+  purge(): Promise<void> {
+    if (this.timer) this.options.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.entities.clear();
+    this.dirty.clear();
+    this.cursorValue = null;
+    this.cursorDirty = false;
+    const remove = () => this.storage.updateItem(this.options.key, () => undefined);
+    this.writing = this.writing.then(remove, remove).then(() => undefined);
+    return this.writing;
+  }
+
   private schedule(): void {
     this.timer ??= this.options.setTimeout(() => {
       this.timer = undefined;
