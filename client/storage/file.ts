@@ -26,12 +26,18 @@ export interface FileStorageOptions {
   staleLockMs?: number;
   /** graphcache writes come in bursts; they are merged and written at most this often. */
   writeDelayMs?: number;
+  /**
+   * A record log is rewritten as one line once it holds this many more lines than records
+   * (and at least this many lines): each rewrite costs O(records) for as many appends.
+   */
+  compactAfterLines?: number;
 }
 
 const defaults: Required<FileStorageOptions> = {
   lockTimeoutMs: 10_000,
   staleLockMs: 30_000,
   writeDelayMs: 25,
+  compactAfterLines: 1000,
 };
 
 const ENTRIES_FILE = 'graphcache.json';
@@ -118,7 +124,7 @@ export function createFileStorage(
       // Node has no connectivity events; the sync client reports when it is back online.
     },
     journal: fileJournal(journalDirectory(directory), fs),
-    records: fileRecords(directory, exclusive),
+    records: fileRecords(directory, settings.compactAfterLines, exclusive),
     async getItem(key) {
       await ready;
       return readText(path(itemFile(key)));
@@ -147,10 +153,6 @@ interface LogLine {
   c?: string | null;
 }
 
-// A log is compacted once it holds this many more lines than it has records (and at least
-// this many): each rewrite costs O(records), paid once for as many appends, so O(1) each.
-const COMPACT_AFTER_LINES = 1000;
-
 /**
  * Collections as append-only logs, one per collection: each write is one line, appended
  * (O_APPEND) and fsynced under the lock, so a crash loses at most the line being written,
@@ -160,6 +162,7 @@ const COMPACT_AFTER_LINES = 1000;
  */
 function fileRecords(
   directory: string,
+  compactAfterLines: number,
   exclusive: <T>(section: () => Promise<T>) => Promise<T>,
 ): RecordStore {
   // Lines appended beyond the records known, per log: the moment to compact. An estimate
@@ -202,7 +205,7 @@ function fileRecords(
         const known = growth.get(collection) ?? { lines: 0, records: 0 };
         known.lines += 1;
         growth.set(collection, known);
-        if (known.lines > Math.max(COMPACT_AFTER_LINES, known.records)) await compact(collection);
+        if (known.lines > Math.max(compactAfterLines, known.records)) await compact(collection);
       });
     },
     purge(collection) {
