@@ -6,8 +6,8 @@
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { SyncEntity } from '../client/entities.ts';
 import { createSyncClient } from '../client/index.ts';
 import { Replica } from '../client/replica.ts';
@@ -99,7 +99,7 @@ async function seed(storage: SyncStorage, count: number): Promise<void> {
       put: page.map((entity) => ({
         key: `Task:${entity.id}`,
         version: entity.version,
-        value: JSON.stringify(entity),
+        value: entity,
       })),
       cursor: `cursor-${start + page.length}`,
     });

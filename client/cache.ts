@@ -234,7 +234,8 @@ function reconcileLists(cache: Cache, entities: readonly DataFields[]): void {
       }
     }
     if (removed.size === 0 && appended.size === 0) continue;
-    const kept = removed.size === 0 ? keys : keys.filter((key) => key === null || !removed.has(key));
+    const kept =
+      removed.size === 0 ? keys : keys.filter((key) => key === null || !removed.has(key));
     cache.link(batch, 'entities', [...kept, ...appended]);
   }
 }

@@ -159,14 +159,14 @@ function recordFormat(storage: SyncStorage, records: RecordStore, key: string): 
   const toRecord = (entity: SyncEntity): KeyedRecord => ({
     key: entityKey(entity.__typename, entity.id),
     version: entity.version,
-    value: JSON.stringify(entity),
+    value: entity,
   });
   return {
     async load() {
       await migrateSingleRecord(storage, records, key, toRecord);
       const stored = await records.read(key);
       if (!stored) return undefined;
-      const entities = stored.records.map((record) => parseStored<SyncEntity>(record.value, key));
+      const entities = stored.records.map((record) => storedEntity(record, key));
       return { cursor: stored.cursor, entities };
     },
     write(changed, cursor) {
@@ -233,6 +233,14 @@ function singleRecordFormat(storage: SyncStorage, key: string): ReplicaFormat {
       await storage.updateItem(key, () => undefined);
     },
   };
+}
+
+function storedEntity(record: KeyedRecord, key: string): SyncEntity {
+  const entity = record.value as Partial<SyncEntity> | null;
+  if (typeof entity !== 'object' || entity === null || typeof entity.id !== 'string') {
+    throw new StorageError(StorageErrorCode.CORRUPT, `A record of ${key} is not an entity`);
+  }
+  return entity as SyncEntity;
 }
 
 function parseStored<T>(text: string, key: string): T {

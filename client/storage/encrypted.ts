@@ -161,8 +161,9 @@ function encryptRecords(inner: RecordStore, ready: () => Promise<Keys>): RecordS
         const slice = stored.records.slice(start, start + OPEN_CONCURRENCY);
         const opened = await Promise.all(
           slice.map(async (record) => {
-            const plain = await open(aes, record.value, recordContext(collection, record.key));
-            const [key, value] = JSON.parse(plain) as [string, string];
+            const sealed = typeof record.value === 'string' ? record.value : '';
+            const plain = await open(aes, sealed, recordContext(collection, record.key));
+            const [key, value] = JSON.parse(plain) as [string, unknown];
             return { key, version: record.version, value };
           }),
         );

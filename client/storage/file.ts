@@ -148,7 +148,7 @@ export function createFileStorage(
 
 /** A write of a collection, one line of its log: puts, removals, and the cursor. */
 interface LogLine {
-  p?: [key: string, version: number, value: string][];
+  p?: [key: string, version: number, value: unknown][];
   x?: string[];
   c?: string | null;
 }

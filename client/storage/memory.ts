@@ -75,7 +75,7 @@ function memoryRecords(): RecordStore {
       }
       for (const record of changes.put ?? []) {
         if (!keepsStored(collection.records.get(record.key), record)) {
-          collection.records.set(record.key, { ...record });
+          collection.records.set(record.key, structuredClone(record));
         }
       }
       for (const key of changes.remove ?? []) collection.records.delete(key);

@@ -277,7 +277,7 @@ const storage = createFileStorage(dir, { compactAfterLines: 7 });
 for (let i = 0; i < 30; i++) {
   const entity = { __typename: 'Task', id: name + i, version: 1 };
   await storage.records.write('replica:w1', {
-    put: [{ key: 'Task:' + name + i, version: 1, value: JSON.stringify(entity) }],
+    put: [{ key: 'Task:' + name + i, version: 1, value: entity }],
   });
 }
 await storage.close();
@@ -335,7 +335,7 @@ describe('replicas of the previous release (one JSON record)', () => {
   it('keep a newer cursor and newer versions when a migration is repeated', async () => {
     const storage = createMemoryStorage();
     await storage.records?.write(KEY, {
-      put: [{ key: 'Task:a', version: 3, value: JSON.stringify(task('a', 3)) }],
+      put: [{ key: 'Task:a', version: 3, value: task('a', 3) }],
       cursor: 'c12',
     });
     await storage.updateItem(KEY, () => legacy);
