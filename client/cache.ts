@@ -76,18 +76,22 @@ export function createCacheConfig(context: CacheContext): GraphCacheConfig {
     updates: {
       Mutation: {
         pushChanges: (result, _args, cache, info) => {
-          const entities = (result.pushChanges?.results ?? []).map((change) => change?.entity);
-          written(cache, info, entities, context);
+          for (const change of result.pushChanges?.results ?? []) {
+            if (change?.entity) written(cache, info, change.entity, context);
+          }
         },
       },
       Subscription: {
         entityChanged: (result, _args, cache, info) => {
-          written(cache, info, [result.entityChanged?.entity], context);
+          const entity = result.entityChanged?.entity;
+          if (entity) written(cache, info, entity, context);
         },
       },
       Query: {
         changesSince: (result, _args, cache, info) => {
-          written(cache, info, result.changesSince?.entities ?? [], context);
+          for (const entity of result.changesSince?.entities ?? []) {
+            written(cache, info, entity, context);
+          }
         },
       },
     },
@@ -166,77 +170,54 @@ const fragments = {
 } as const;
 
 /**
- * After graphcache wrote entities: if the client has meanwhile seen a newer version of one,
- * write that one over it. Graphcache holds a mutation's result back until every optimistic
- * mutation in flight has its own, then applies it above what arrived in between (a live event
- * with a later version, say): without this, that older copy would win.
+ * After graphcache wrote an entity: if the client has meanwhile seen a newer version, write
+ * that one over it. Graphcache holds a mutation's result back until every optimistic mutation
+ * in flight has its own, then applies it above what arrived in between (a live event with a
+ * later version, say): without this, that older copy would win.
  */
-function written(
-  cache: Cache,
-  info: ResolveInfo,
-  data: readonly unknown[],
-  context: CacheContext,
-): void {
-  const entities: DataFields[] = [];
-  for (const item of data) {
-    if (!item) continue;
-    const entity = item as DataFields;
-    entities.push(entity);
-    if (info.optimistic || typeof entity.id !== 'string' || typeof entity.version !== 'number') {
-      continue;
-    }
+function written(cache: Cache, info: ResolveInfo, data: unknown, context: CacheContext): void {
+  const entity = data as DataFields;
+  if (!info.optimistic && typeof entity.id === 'string' && typeof entity.version === 'number') {
     const typename = String(entity.__typename) as Typename;
     const newer = context.latest(typename, entity.id);
     const fragment = fragments[typename];
     if (newer && newer.version > entity.version && fragment) {
       cache.writeFragment(fragment, newer as never);
-      entities[entities.length - 1] = newer as unknown as DataFields;
+      reconcileLists(cache, newer as unknown as DataFields);
+      return;
     }
   }
-  reconcileLists(cache, entities);
+  reconcileLists(cache, entity);
 }
 
 /**
- * Keeps every cached `changesSince` list right for the entities just written: a tombstone
- * leaves all of them; a live entity joins the full lists (no cursor) of its workspace whose
- * `types` admit it. Incremental pages (with a cursor) are left as the server sent them, minus
- * tombstones. Each list is read and linked once for all the entities (a page, a hydration of
- * the whole replica), not once per entity.
+ * Keeps every cached `changesSince` list right for one entity: a tombstone leaves all of
+ * them; a live entity joins the full lists (no cursor) of its workspace whose `types` admit
+ * it. Incremental pages (with a cursor) are left as the server sent them, minus tombstones.
  */
-function reconcileLists(cache: Cache, entities: readonly DataFields[]): void {
-  if (entities.length === 0) return;
-  const fields = cache.inspectFields('Query').filter((field) => field.fieldName === 'changesSince');
-  for (const field of fields) {
+function reconcileLists(cache: Cache, entity: DataFields): void {
+  const key = cache.keyOfEntity(entity as never);
+  if (!key) return;
+  const typename = String(entity.__typename);
+  const deleted = (entity.deleted ?? cache.resolve(key, 'deleted')) === true;
+  const workspaceId = entity.workspaceId ?? cache.resolve(key, 'workspaceId');
+  for (const field of cache.inspectFields('Query')) {
+    if (field.fieldName !== 'changesSince') continue;
     const batch = cache.resolve('Query', field.fieldKey);
     if (typeof batch !== 'string') continue;
     const list = cache.resolve(batch, 'entities');
     if (!Array.isArray(list)) continue;
     const keys = list as (string | null)[];
-    // The same steps as one entity at a time (a tombstone is filtered out, a newcomer
-    // appended), with sets instead of a scan of the list per entity.
-    const original = new Set(keys);
-    const removed = new Set<string>();
-    const appended = new Set<string>();
-    const listed = (key: string) => appended.has(key) || (original.has(key) && !removed.has(key));
-    for (const entity of entities) {
-      const key = cache.keyOfEntity(entity as never);
-      if (!key) continue;
-      const deleted = (entity.deleted ?? cache.resolve(key, 'deleted')) === true;
-      const workspaceId = entity.workspaceId ?? cache.resolve(key, 'workspaceId');
-      if (deleted && listed(key)) {
-        if (!appended.delete(key)) removed.add(key);
-      } else if (
-        !deleted &&
-        !listed(key) &&
-        isFullList(field.arguments, String(entity.__typename), workspaceId)
-      ) {
-        appended.add(key);
-      }
+    const present = keys.includes(key);
+    if (deleted && present) {
+      cache.link(
+        batch,
+        'entities',
+        keys.filter((other) => other !== key),
+      );
+    } else if (!deleted && !present && isFullList(field.arguments, typename, workspaceId)) {
+      cache.link(batch, 'entities', [...keys, key]);
     }
-    if (removed.size === 0 && appended.size === 0) continue;
-    const kept =
-      removed.size === 0 ? keys : keys.filter((key) => key === null || !removed.has(key));
-    cache.link(batch, 'entities', [...kept, ...appended]);
   }
 }
 
