@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
-export type Scenario = 'push' | 'pull' | 'fanout' | 'bandwidth';
-const allScenarios: readonly Scenario[] = ['push', 'pull', 'fanout', 'bandwidth'];
+export type Scenario = 'push' | 'pull' | 'fanout' | 'bandwidth' | 'client';
+const allScenarios: readonly Scenario[] = ['push', 'pull', 'fanout', 'bandwidth', 'client'];
 
 export interface BenchOptions {
   quick: boolean;
@@ -15,6 +15,7 @@ export interface BenchOptions {
   pull: { limit: number; warmupPages: number };
   fanout: { subscribers: number; rounds: number; warmupRounds: number; timeoutMs: number };
   bandwidth: { tasks: number; behindShare: number; limit: number };
+  client: { entities: number; edits: number };
 }
 
 // The issue's figures; --quick scales them down for a run of well under a minute.
@@ -23,6 +24,7 @@ const full = {
   pull: { limit: 1000, warmupPages: 4 },
   fanout: { subscribers: 1000, rounds: 20, warmupRounds: 3, timeoutMs: 15_000 },
   bandwidth: { tasks: 10_000, behindShare: 0.01, limit: 1000 },
+  client: { entities: 100_000, edits: 1000 },
 };
 
 const quick = {
@@ -30,9 +32,10 @@ const quick = {
   pull: { limit: 1000, warmupPages: 2 },
   fanout: { subscribers: 200, rounds: 8, warmupRounds: 2, timeoutMs: 15_000 },
   bandwidth: { tasks: 2_000, behindShare: 0.01, limit: 1000 },
+  client: { entities: 10_000, edits: 200 },
 };
 
-const usage = `npm run bench -- [--quick] [--only push,pull,fanout,bandwidth] [--subscribers N]
+const usage = `npm run bench -- [--quick] [--only push,pull,fanout,bandwidth,client] [--subscribers N]
                     [--profile [--profile-dir bench/profiles]] [--out bench/results.json]
 
 Runs on PostgreSQL when DATABASE_URL is set (an admin URL: a scratch database is created and

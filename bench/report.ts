@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { dirname } from 'node:path';
 import type { BandwidthFigures } from './bandwidth.ts';
+import type { ClientFigures } from './client.ts';
 import type { FanoutFigures } from './fanout.ts';
 import type { PullFigures } from './pull.ts';
 import type { PushFigures } from './push.ts';
@@ -21,6 +22,7 @@ export interface Results {
   pull?: PullFigures;
   fanout?: FanoutFigures;
   bandwidth?: BandwidthFigures;
+  client?: ClientFigures;
   memory?: { serverRssMb: number; instancesRssMb: number[] };
   goals?: Goal[];
 }
@@ -57,6 +59,27 @@ export function evaluateGoals(results: Results): Goal[] {
       (v) => v <= 50 && subscribers >= 1000,
     ),
     goal('bandwidth.reduction', '>= 0.95', results.bandwidth?.reduction, (v) => v >= 0.95),
+    ...clientGoals(results.client),
+  ];
+}
+
+function clientGoals(client: ClientFigures | undefined): Goal[] {
+  const entities = client?.entities ?? 0;
+  const at100k = (actual: number | undefined, met: boolean) =>
+    actual === undefined || Number.isNaN(actual) ? null : met && entities >= 100_000;
+  return [
+    {
+      name: 'client.readyMs100k',
+      target: `< 2,000 at 100,000 entities (ran ${entities})`,
+      actual: client?.readyMs100k ?? null,
+      met: at100k(client?.readyMs100k, (client?.readyMs100k ?? 0) < 2000),
+    },
+    {
+      name: 'client.editPersistP50Ms',
+      target: `< 5 at 100,000 entities (ran ${entities})`,
+      actual: client?.editPersistP50Ms ?? null,
+      met: at100k(client?.editPersistP50Ms, (client?.editPersistP50Ms ?? 0) < 5),
+    },
   ];
 }
 
@@ -127,6 +150,7 @@ export function formatTable(results: Results): string {
       `reduction ${number(bandwidth.reductionBr, 4)}`,
     ]);
   }
+  if (results.client) rows.push(...clientRows(results.client));
   if (memory) {
     rows.push([
       fanout ? 'server RSS MiB after fan-out' : 'server RSS MiB at the end',
@@ -153,6 +177,26 @@ export function formatTable(results: Results): string {
   }
   if (meta.notes.length > 0) lines.push('', ...meta.notes.map((note) => `note: ${note}`));
   return lines.join('\n');
+}
+
+function clientRows(client: ClientFigures): [string, string, string][] {
+  return [
+    [
+      `client ready ms (${number(client.entities)} entities)`,
+      `${number(client.readyMs100k, 1)} file`,
+      `${number(client.readyMsMemory, 1)} memory; replica load ${number(client.replicaLoadMs, 1)}`,
+    ],
+    [
+      `client edit persist p50/p95 ms (${number(client.edits)} edits)`,
+      `${number(client.editPersistP50Ms, 2)} / ${number(client.editPersistP95Ms, 2)} file`,
+      `${number(client.memoryEditPersistP50Ms, 3)} / ${number(client.memoryEditPersistP95Ms, 3)} memory`,
+    ],
+    [
+      'client memory MiB heap / RSS',
+      `${number(client.heapMiB, 1)} / ${number(client.rssMiB, 1)}`,
+      `stored ${number(client.storedMiB, 1)} MiB`,
+    ],
+  ];
 }
 
 function table(header: string[], rows: string[][]): string[] {

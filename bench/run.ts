@@ -4,6 +4,7 @@
  * a test: nothing here fails on a slow figure.
  */
 import { benchBandwidth } from './bandwidth.ts';
+import { benchClient } from './client.ts';
 import { type Cluster, startCluster } from './cluster.ts';
 import { benchFanout } from './fanout.ts';
 import { closeConnections } from './http.ts';
@@ -75,6 +76,8 @@ async function main(): Promise<void> {
       }
     }
     results.memory ??= await serverMemory(cluster);
+    // Last: its 100,000-entity client holds memory the server figures should not share.
+    if (scenarios.has('client')) results.client = await benchClient(options.client);
     results.goals = evaluateGoals(results);
     notes.push(
       `servers, database, Redis and the benchmark's own clients share ${machineCpus()} CPU cores: figures are noisy, compare within one run`,

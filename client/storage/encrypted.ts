@@ -2,6 +2,8 @@ import type { SerializedRequest } from '@urql/exchange-graphcache';
 import { Mutex } from './mutex.ts';
 import {
   type ItemUpdate,
+  type KeyedRecord,
+  type RecordStore,
   type SerializedEntries,
   StorageError,
   StorageErrorCode,
@@ -114,6 +116,7 @@ export function encryptStorage(
       inner.onOnline?.(callback);
     },
     ...(inner.onCacheHydrated ? { onCacheHydrated: () => inner.onCacheHydrated?.() } : {}),
+    records: inner.records ? encryptRecords(inner.records, ready) : undefined,
     async getItem(key) {
       const { aes } = await ready();
       const sealed = await inner.getItem(key);
@@ -132,6 +135,71 @@ export function encryptStorage(
     async close() {
       await pending;
       await inner.close();
+    },
+  };
+}
+
+// Records are opened this many at a time: WebCrypto works on a thread pool, and a load of
+// 100,000 records one after another would wait for each.
+const OPEN_CONCURRENCY = 256;
+
+/**
+ * Each record sealed on its own (so an edit still writes one record), bound to its
+ * collection and key; the key itself, an entity id, is stored as its HMAC. Versions stay in
+ * the clear: the inner store needs them to keep the newer of two copies.
+ */
+function encryptRecords(inner: RecordStore, ready: () => Promise<Keys>): RecordStore {
+  const recordContext = (collection: string, hashed: string) => `record:${collection}:${hashed}`;
+  const cursorContext = (collection: string) => `cursor:${collection}`;
+  return {
+    async read(collection) {
+      const { aes } = await ready();
+      const stored = await inner.read(collection);
+      if (!stored) return undefined;
+      const records: KeyedRecord[] = [];
+      for (let start = 0; start < stored.records.length; start += OPEN_CONCURRENCY) {
+        const slice = stored.records.slice(start, start + OPEN_CONCURRENCY);
+        const opened = await Promise.all(
+          slice.map(async (record) => {
+            const sealed = typeof record.value === 'string' ? record.value : '';
+            const plain = await open(aes, sealed, recordContext(collection, record.key));
+            const [key, value] = JSON.parse(plain) as [string, unknown];
+            return { key, version: record.version, value };
+          }),
+        );
+        records.push(...opened);
+      }
+      const cursor =
+        stored.cursor === null ? null : await open(aes, stored.cursor, cursorContext(collection));
+      return { records, cursor };
+    },
+    async write(collection, changes) {
+      const { aes, hmac } = await ready();
+      const put = await Promise.all(
+        (changes.put ?? []).map(async (record) => {
+          const hashed = await hashKey(hmac, record.key);
+          const value = await seal(
+            aes,
+            JSON.stringify([record.key, record.value]),
+            recordContext(collection, hashed),
+          );
+          return { key: hashed, version: record.version, value };
+        }),
+      );
+      const remove = await Promise.all((changes.remove ?? []).map((key) => hashKey(hmac, key)));
+      const cursor =
+        changes.cursor === undefined || changes.cursor === null
+          ? changes.cursor
+          : await seal(aes, changes.cursor, cursorContext(collection));
+      await inner.write(collection, {
+        put,
+        remove,
+        ...(cursor === undefined ? {} : { cursor }),
+      });
+    },
+    async purge(collection) {
+      await ready();
+      await inner.purge(collection);
     },
   };
 }

@@ -1,16 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { SerializedRequest } from '@urql/exchange-graphcache';
 import { fileJournal, journalDirectory } from './file-journal.ts';
 import { Mutex } from './mutex.ts';
 import {
   applyDelta,
   type ItemUpdate,
+  type KeyedRecord,
+  keepsStored,
+  type RecordChanges,
+  type RecordStore,
   type SerializedEntries,
   StorageError,
   StorageErrorCode,
+  type StoredCollection,
   type SyncStorage,
 } from './types.ts';
 
@@ -21,12 +26,18 @@ export interface FileStorageOptions {
   staleLockMs?: number;
   /** graphcache writes come in bursts; they are merged and written at most this often. */
   writeDelayMs?: number;
+  /**
+   * A record log is rewritten as one line once it holds this many more lines than records
+   * (and at least this many lines): each rewrite costs O(records) for as many appends.
+   */
+  compactAfterLines?: number;
 }
 
 const defaults: Required<FileStorageOptions> = {
   lockTimeoutMs: 10_000,
   staleLockMs: 30_000,
   writeDelayMs: 25,
+  compactAfterLines: 1000,
 };
 
 const ENTRIES_FILE = 'graphcache.json';
@@ -113,6 +124,7 @@ export function createFileStorage(
       // Node has no connectivity events; the sync client reports when it is back online.
     },
     journal: fileJournal(journalDirectory(directory), fs),
+    records: fileRecords(directory, settings.compactAfterLines, exclusive),
     async getItem(key) {
       await ready;
       return readText(path(itemFile(key)));
@@ -132,6 +144,133 @@ export function createFileStorage(
       await mutex.run(async () => undefined);
     },
   };
+}
+
+/** A write of a collection, one line of its log: puts, removals, and the cursor. */
+interface LogLine {
+  p?: [key: string, version: number, value: unknown][];
+  x?: string[];
+  c?: string | null;
+}
+
+/**
+ * Collections as append-only logs, one per collection: each write is one line, appended
+ * (O_APPEND) and fsynced under the lock, so a crash loses at most the line being written,
+ * which is then unreadable and skipped as a whole: its cursor never stands without its
+ * records. Reading folds the lines, keeping the highest version of each record. A log much
+ * longer than its records is rewritten atomically as one line.
+ */
+function fileRecords(
+  directory: string,
+  compactAfterLines: number,
+  exclusive: <T>(section: () => Promise<T>) => Promise<T>,
+): RecordStore {
+  // Lines appended beyond the records known, per log: the moment to compact. An estimate
+  // (other processes append too); compaction itself reads the log and counts exactly.
+  const growth = new Map<string, { lines: number; records: number }>();
+  const logName = (collection: string) => `records-${encodeURIComponent(collection)}.log`;
+  const logPath = (collection: string) => join(directory, logName(collection));
+
+  async function readLog(collection: string): Promise<StoredCollection | undefined> {
+    const text = await readText(logPath(collection));
+    if (text === undefined) return undefined;
+    const folded = foldLog(text);
+    growth.set(collection, { lines: folded.lines, records: folded.records.size });
+    return { records: [...folded.records.values()], cursor: folded.cursor };
+  }
+
+  async function compact(collection: string): Promise<void> {
+    const text = (await readText(logPath(collection))) ?? '';
+    const { records, cursor } = foldLog(text);
+    const line: LogLine = {
+      p: [...records.values()].map((record) => [record.key, record.version, record.value]),
+      c: cursor,
+    };
+    await writeAtomic(directory, logName(collection), logLine(line));
+    growth.set(collection, { lines: 1, records: records.size });
+  }
+
+  return {
+    read: readLog,
+    write(collection, changes: RecordChanges) {
+      const line: LogLine = {};
+      if (changes.put?.length) {
+        line.p = changes.put.map((record) => [record.key, record.version, record.value]);
+      }
+      if (changes.remove?.length) line.x = [...changes.remove];
+      if (changes.cursor !== undefined) line.c = changes.cursor;
+      if (!line.p && !line.x && !('c' in line)) return Promise.resolve();
+      return exclusive(async () => {
+        await appendDurably(logPath(collection), logLine(line));
+        const known = growth.get(collection) ?? { lines: 0, records: 0 };
+        known.lines += 1;
+        growth.set(collection, known);
+        if (known.lines > Math.max(compactAfterLines, known.records)) await compact(collection);
+      });
+    },
+    purge(collection) {
+      return exclusive(async () => {
+        await unlink(logPath(collection)).catch(ignoreMissing);
+        growth.delete(collection);
+        await syncDirectory(directory);
+      });
+    },
+  };
+}
+
+// Each line starts on a fresh line: after a torn write, the next line still parses.
+function logLine(line: LogLine): string {
+  return `\n${JSON.stringify(line)}\n`;
+}
+
+function foldLog(text: string): {
+  records: Map<string, KeyedRecord>;
+  cursor: string | null;
+  lines: number;
+} {
+  const records = new Map<string, KeyedRecord>();
+  let cursor: string | null = null;
+  let lines = 0;
+  for (const raw of text.split('\n')) {
+    if (raw === '') continue;
+    const line = parseLogLine(raw);
+    // A line torn by a crash: it was never reported stored, and its cursor goes with it.
+    if (!line) continue;
+    lines += 1;
+    for (const [key, version, value] of line.p ?? []) {
+      const record = { key, version, value };
+      if (!keepsStored(records.get(key), record)) records.set(key, record);
+    }
+    for (const key of line.x ?? []) records.delete(key);
+    if (line.c !== undefined) cursor = line.c;
+  }
+  return { records, cursor, lines };
+}
+
+function parseLogLine(text: string): LogLine | undefined {
+  try {
+    const line = JSON.parse(text) as LogLine | null;
+    return typeof line === 'object' && line !== null ? line : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Appends with O_APPEND (whole lines, even with other processes) and fsyncs before returning. */
+async function appendDurably(file: string, content: string): Promise<void> {
+  const existed = await stat(file).then(
+    () => true,
+    () => false,
+  );
+  const handle = await open(file, 'a', 0o600);
+  try {
+    await handle.writeFile(content, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  // A new file's name must last too.
+  if (!existed) await syncDirectory(dirname(file));
 }
 
 function itemFile(key: string): string {

@@ -4,7 +4,15 @@ import { Mutex } from './mutex.ts';
 
 export { localStorageJournal } from './local-storage-journal.ts';
 
-import { type ItemUpdate, StorageError, StorageErrorCode, type SyncStorage } from './types.ts';
+import {
+  type ItemUpdate,
+  type KeyedRecord,
+  keepsStored,
+  type RecordStore,
+  StorageError,
+  StorageErrorCode,
+  type SyncStorage,
+} from './types.ts';
 
 export interface IndexedDbStorageOptions {
   /** Days graphcache keeps unread entries; Converge's own replica never expires. */
@@ -13,6 +21,10 @@ export interface IndexedDbStorageOptions {
 
 const defaults: Required<IndexedDbStorageOptions> = { maxAgeDays: 365 };
 const ITEMS_STORE = 'items';
+/** Records keyed by [collection, record key]; the value is the KeyedRecord itself. */
+const RECORDS_STORE = 'records';
+/** Each collection's cursor, keyed by collection, written in the records' transaction. */
+const CURSORS_STORE = 'cursors';
 
 /**
  * Storage for browsers: graphcache's entries in urql's own IndexedDB storage
@@ -49,6 +61,7 @@ export function createIndexedDbStorage(
     },
     // Per database name: pages of one origin share the journal as they share the database.
     journal: localStorageJournal(name),
+    records: indexedDbRecords(database),
     async getItem(key) {
       const db = await database;
       return request<string | undefined>(
@@ -93,11 +106,62 @@ function mutexFor(name: string): Mutex {
 }
 
 function openItemsDatabase(name: string): Promise<IDBDatabase> {
-  const opening = indexedDB.open(name, 1);
+  // Version 2 added the record stores; a database of version 1 keeps its items.
+  const opening = indexedDB.open(name, 2);
   opening.onupgradeneeded = () => {
-    opening.result.createObjectStore(ITEMS_STORE);
+    const db = opening.result;
+    for (const store of [ITEMS_STORE, RECORDS_STORE, CURSORS_STORE]) {
+      if (!db.objectStoreNames.contains(store)) db.createObjectStore(store);
+    }
   };
   return request(opening);
+}
+
+/**
+ * Collections in an object store keyed by [collection, key]: a write is one transaction over
+ * the records and the cursor, so the cursor is stored with its records or not at all. Inside
+ * it each put reads the stored copy first and keeps the higher version; transactions on the
+ * same stores run one after another, across tabs too, so no lock is needed.
+ */
+function indexedDbRecords(database: Promise<IDBDatabase>): RecordStore {
+  const range = (collection: string) => IDBKeyRange.bound([collection], [collection, []]);
+  return {
+    async read(collection) {
+      const db = await database;
+      const transaction = db.transaction([RECORDS_STORE, CURSORS_STORE]);
+      const [records, cursor] = await Promise.all([
+        request<KeyedRecord[]>(transaction.objectStore(RECORDS_STORE).getAll(range(collection))),
+        request<string | null | undefined>(transaction.objectStore(CURSORS_STORE).get(collection)),
+      ]);
+      if (records.length === 0 && cursor === undefined) return undefined;
+      return { records, cursor: cursor ?? null };
+    },
+    async write(collection, changes) {
+      const db = await database;
+      const transaction = db.transaction([RECORDS_STORE, CURSORS_STORE], 'readwrite');
+      const records = transaction.objectStore(RECORDS_STORE);
+      for (const record of changes.put ?? []) {
+        const key = [collection, record.key];
+        const reading = records.get(key);
+        reading.onsuccess = () => {
+          const stored = reading.result as KeyedRecord | undefined;
+          if (!keepsStored(stored, record)) records.put({ ...record }, key);
+        };
+      }
+      for (const key of changes.remove ?? []) records.delete([collection, key]);
+      if (changes.cursor !== undefined) {
+        transaction.objectStore(CURSORS_STORE).put(changes.cursor, collection);
+      }
+      await committed(transaction);
+    },
+    async purge(collection) {
+      const db = await database;
+      const transaction = db.transaction([RECORDS_STORE, CURSORS_STORE], 'readwrite');
+      transaction.objectStore(RECORDS_STORE).delete(range(collection));
+      transaction.objectStore(CURSORS_STORE).delete(collection);
+      await committed(transaction);
+    },
+  };
 }
 
 function committed(transaction: IDBTransaction): Promise<void> {

@@ -1,6 +1,14 @@
 import type { SerializedRequest } from '@urql/exchange-graphcache';
 import { Mutex } from './mutex.ts';
-import { applyDelta, type ItemUpdate, type SerializedEntries, type SyncStorage } from './types.ts';
+import {
+  applyDelta,
+  type ItemUpdate,
+  type KeyedRecord,
+  keepsStored,
+  type RecordStore,
+  type SerializedEntries,
+  type SyncStorage,
+} from './types.ts';
 
 /**
  * Storage in memory: for tests and for clients that must leave nothing behind. One instance
@@ -12,6 +20,7 @@ export function createMemoryStorage(): SyncStorage {
   let metadata: SerializedRequest[] | null = null;
   const mutex = new Mutex();
   return {
+    records: memoryRecords(),
     async readData() {
       return { ...entries };
     },
@@ -41,6 +50,39 @@ export function createMemoryStorage(): SyncStorage {
     async close() {
       // Reusable after close: a test "restarts" a client over the same memory.
       await mutex.run(async () => undefined);
+    },
+  };
+}
+
+interface MemoryCollection {
+  records: Map<string, KeyedRecord>;
+  cursor: string | null;
+}
+
+function memoryRecords(): RecordStore {
+  const collections = new Map<string, MemoryCollection>();
+  return {
+    async read(name) {
+      const collection = collections.get(name);
+      if (!collection) return undefined;
+      return { records: [...collection.records.values()], cursor: collection.cursor };
+    },
+    async write(name, changes) {
+      let collection = collections.get(name);
+      if (!collection) {
+        collection = { records: new Map(), cursor: null };
+        collections.set(name, collection);
+      }
+      for (const record of changes.put ?? []) {
+        if (!keepsStored(collection.records.get(record.key), record)) {
+          collection.records.set(record.key, structuredClone(record));
+        }
+      }
+      for (const key of changes.remove ?? []) collection.records.delete(key);
+      if (changes.cursor !== undefined) collection.cursor = changes.cursor;
+    },
+    async purge(name) {
+      collections.delete(name);
     },
   };
 }

@@ -20,6 +20,46 @@ export interface SyncJournal {
 }
 
 /**
+ * One stored record of a keyed collection: `version` decides which of two copies is kept.
+ * `value` is JSON data (objects, arrays, strings, numbers, booleans, null), kept as such where
+ * the store can (IndexedDB structured clone, one JSON line in a file): no string inside a
+ * string to encode and decode again, which is most of the cost of loading 100,000 records.
+ * Stores hand out what they hold: callers treat values as read-only.
+ */
+export interface KeyedRecord {
+  key: string;
+  version: number;
+  value: unknown;
+}
+
+/** What one write changes in a collection; applied all together or not at all. */
+export interface RecordChanges {
+  put?: readonly KeyedRecord[];
+  remove?: readonly string[];
+  /** Stored with the records, so a stored cursor never claims records that were not stored. */
+  cursor?: string | null;
+}
+
+export interface StoredCollection {
+  records: KeyedRecord[];
+  cursor: string | null;
+}
+
+/**
+ * Collections of keyed records (the replica's entities, one collection per workspace) written
+ * a few records at a time: one edit costs O(1) storage, not a rewrite of the collection. A put
+ * never replaces a stored record of a higher version (another process or tab may have stored
+ * a newer copy), and the cursor is written atomically with the records beside it.
+ */
+export interface RecordStore {
+  /** Every record of the collection and its cursor; undefined when nothing is stored. */
+  read(collection: string): Promise<StoredCollection | undefined>;
+  write(collection: string, changes: RecordChanges): Promise<void>;
+  /** Deletes the collection's records and cursor. */
+  purge(collection: string): Promise<void>;
+}
+
+/**
  * urql's StorageAdapter (graphcache's entries and metadata) plus the named records that
  * Converge keeps beside them: client id, clock, outbox, replica. `updateItem` is the one
  * write primitive for those records and is atomic against every process or tab sharing the
@@ -34,6 +74,11 @@ export interface SyncStorage extends StorageAdapter {
    * memory (nothing survives anyway) and for encrypted storage (it would hold them in the clear).
    */
   journal?: SyncJournal | undefined;
+  /**
+   * Keyed collections written record by record (Converge's storages have one). Without it,
+   * for instance on a plain urql StorageAdapter, a collection is kept as one record.
+   */
+  records?: RecordStore | undefined;
   /** Waits for buffered writes and releases files, handles and timers. */
   close(): Promise<void>;
 }
@@ -80,4 +125,9 @@ export function applyDelta(entries: SerializedEntries, delta: SerializedEntries)
     if (value === undefined) delete entries[key];
     else entries[key] = value;
   }
+}
+
+/** Which of two copies of a record a store keeps: the higher version, the newer on a tie. */
+export function keepsStored(stored: KeyedRecord | undefined, incoming: KeyedRecord): boolean {
+  return stored !== undefined && stored.version > incoming.version;
 }
