@@ -127,8 +127,8 @@ export class Replica {
   }
 
   /**
-   * Deletes the stored replica and cursor of this workspace and forgets them here: after it,
-   * the next start catches up from the beginning.
+   * Deletes the stored replica and cursor (access to the workspace was revoked) and forgets
+   * them here too; a write already under way finishes first, so it cannot bring them back.
    */
   async purge(): Promise<void> {
     if (this.timer) this.options.clearTimeout(this.timer);
@@ -139,22 +139,6 @@ export class Replica {
     this.cursorValue = null;
     const purge = () => this.format.purge();
     this.writing = this.writing.then(purge, purge);
-    return this.writing;
-  }
-
-  /**
-   * Deletes the stored replica and cursor (access to the workspace was revoked) and forgets
-   * them here too; a write already under way finishes first, so it cannot bring them back.
-   */
-  purge(): Promise<void> {
-    if (this.timer) this.options.clearTimeout(this.timer);
-    this.timer = undefined;
-    this.entities.clear();
-    this.dirty.clear();
-    this.cursorValue = null;
-    this.cursorDirty = false;
-    const remove = () => this.storage.updateItem(this.options.key, () => undefined);
-    this.writing = this.writing.then(remove, remove).then(() => undefined);
     return this.writing;
   }
 
