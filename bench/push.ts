@@ -35,7 +35,7 @@ export interface PushFigures {
   workspaces: number;
 }
 
-interface Batch {
+export interface Batch {
   changes: TaskChange[];
   /** The rows as they are after the batch: what the raw baseline writes. */
   rows: TaskRow[];
@@ -108,7 +108,7 @@ export async function benchPush(
   };
 }
 
-async function preparePush(
+export async function preparePush(
   cluster: Cluster,
   server: ServerProcess,
   clients: number,
@@ -130,12 +130,13 @@ async function preparePush(
 }
 
 /**
- * Seeds half of `changes` as existing tasks (in ours and in the raw table), then plans per
- * client batches that each edit `batchSize / 2` of its share of them and create as many.
+ * Seeds half of `changes` as existing tasks (in ours, and in the raw table when given one),
+ * then plans per client batches that each edit `batchSize / 2` of its share of them and create
+ * as many.
  */
-async function planWorkload(
+export async function planWorkload(
   setup: PushSetup,
-  raw: RawStore,
+  raw: RawStore | null,
   changes: number,
   batchSize: number,
 ): Promise<Batch[][]> {
@@ -146,7 +147,7 @@ async function planWorkload(
     setup.workspaceId,
     Math.floor(changes / 2),
   );
-  await raw.seed(setup.workspaceId, seeded);
+  await raw?.seed(setup.workspaceId, seeded);
   const plan: Batch[][] = Array.from({ length: clients }, () => []);
   const edits = batchSize / 2;
   let created = seeded.length;
@@ -170,12 +171,12 @@ async function planWorkload(
   return plan;
 }
 
-interface Run {
+export interface Run {
   ms: number;
   latencies: number[];
 }
 
-async function runOurs(setup: PushSetup, plan: Batch[][]): Promise<Run> {
+export async function runOurs(setup: PushSetup, plan: Batch[][]): Promise<Run> {
   const latencies: number[] = [];
   const { ms } = await timed(() =>
     Promise.all(
