@@ -6,6 +6,7 @@ import type { Cluster, ServerProcess } from './cluster.ts';
 import { inParallel } from './http.ts';
 import { ENTITY_CHANGED } from './operations.ts';
 import type { BenchOptions } from './options.ts';
+import { measuredWindow } from './profiles.ts';
 import { log } from './push.ts';
 import { percentiles, round } from './stats.ts';
 import {
@@ -121,12 +122,14 @@ export async function benchFanout(
     log(`${name}: ${rounds} measured rounds`);
     const latencies: number[] = [];
     let missed = 0;
-    for (let index = 0; index < rounds; index++) {
-      const result = await runner.run(`round ${index}`, timeoutMs);
-      latencies.push(...result.latencies);
-      missed += result.missed;
-      await sleep(100);
-    }
+    await measuredWindow(name, async () => {
+      for (let index = 0; index < rounds; index++) {
+        const result = await runner.run(`round ${index}`, timeoutMs);
+        latencies.push(...result.latencies);
+        missed += result.missed;
+        await sleep(100);
+      }
+    });
     const serverStreams = await streamsReported(servers);
     await afterRun(true);
     const spread = percentiles(latencies);

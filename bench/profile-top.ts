@@ -5,9 +5,10 @@
  * `npm run bench -- --profile` can be read without opening DevTools.
  */
 import { readFile } from 'node:fs/promises';
-import { relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { type MeasuredWindow, windowsFile } from './profiles.ts';
 
 /** The parts of V8's .cpuprofile format (Chrome DevTools protocol Profiler.Profile) read here. */
 export interface CpuProfile {
@@ -22,6 +23,12 @@ interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
   children?: number[];
+}
+
+/** Microseconds of the monotonic clock, as profile timestamps are (bench/profiles.ts). */
+export interface TimeWindow {
+  startUs: number;
+  endUs: number;
 }
 
 export interface SelfTime {
@@ -39,13 +46,20 @@ export interface ProfileSummary {
 }
 
 /** Self time per function (same name and place merged) and per area, largest first. */
-export function summarise(profile: CpuProfile, root = process.cwd()): ProfileSummary {
+export function summarise(
+  profile: CpuProfile,
+  window: TimeWindow | null = null,
+  root = process.cwd(),
+): ProfileSummary {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfUs = new Map<number, number>();
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
-  // A sample's delta is the time since the previous one: it belongs to the previous sample.
+  // Sample i is taken at startTime + deltas[0..i]; the time until the next sample is its own.
+  let at = profile.startTime;
   for (let index = 0; index < samples.length; index++) {
+    at += deltas[index] ?? 0;
+    if (window && (at < window.startUs || at > window.endUs)) continue;
     const id = samples[index] as number;
     const spent = deltas[index + 1] ?? 0;
     selfUs.set(id, (selfUs.get(id) ?? 0) + Math.max(0, spent));
@@ -133,21 +147,37 @@ function format(summary: ProfileSummary, file: string, top: number): string {
   return lines.join('\n');
 }
 
+/** A phase the bench recorded in windows.json beside the profile. */
+async function namedWindow(profileFile: string, name: string): Promise<TimeWindow> {
+  const path = join(dirname(profileFile), windowsFile);
+  const windows = JSON.parse(await readFile(path, 'utf8')) as MeasuredWindow[];
+  const found = windows.find((window) => window.name === name);
+  if (!found) {
+    const known = windows.map((window) => window.name).join(', ') || 'none';
+    throw new Error(`No window "${name}" in ${path} (recorded: ${known})`);
+  }
+  return found;
+}
+
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     args: process.argv.slice(2),
-    options: { top: { type: 'string', default: '25' } },
+    options: { top: { type: 'string', default: '25' }, window: { type: 'string' } },
     allowPositionals: true,
   });
   const top = Number(values.top);
   if (positionals.length === 0 || !Number.isInteger(top) || top < 1) {
-    console.error('usage: npx tsx bench/profile-top.ts <file.cpuprofile>... [--top 25]');
+    console.error(
+      'usage: npx tsx bench/profile-top.ts <file.cpuprofile>... [--top 25] [--window single]',
+    );
     process.exitCode = 2;
     return;
   }
   for (const file of positionals) {
     const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
-    console.log(`${format(summarise(profile), file, top)}\n`);
+    const window = values.window ? await namedWindow(file, values.window) : null;
+    const label = window ? `${file} (window ${values.window})` : file;
+    console.log(`${format(summarise(profile, window), label, top)}\n`);
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, ServerProcess } from './cluster.ts';
 import type { BenchOptions } from './options.ts';
+import { measuredWindow } from './profiles.ts';
 import type { RawStore } from './raw.ts';
 import { percentiles, round, timed } from './stats.ts';
 import {
@@ -74,7 +75,7 @@ export async function benchPush(
   const plan = await planWorkload(setup, raw, options.push.changes, batchSize);
 
   log(`push: ${options.push.changes} changes, ${clients} clients, batches of ${batchSize}`);
-  const ours = await runOurs(setup, plan);
+  const ours = await measuredWindow('push', () => runOurs(setup, plan));
   const rawRun = await runRaw(raw, setup.workspaceId, plan);
 
   log('push: one client alone, for latency without queueing');

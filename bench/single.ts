@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, ServerProcess } from './cluster.ts';
 import type { BenchOptions } from './options.ts';
+import { measuredWindow } from './profiles.ts';
 import { log, preparePush } from './push.ts';
 import { percentiles, round } from './stats.ts';
 import { type Actor, pushBatch, seedTasks, type TaskRow, updateTaskChange } from './workload.ts';
@@ -45,7 +46,11 @@ export async function benchSinglePush(
   log(`single: ${pushes} one-change pushes, one at a time`);
   const latencies: number[] = [];
   const cpuBefore = await server.cpuMs();
-  for (const [n, row] of tasks.slice(warmupPushes).entries()) latencies.push(await pushOne(row, n));
+  await measuredWindow('single', async () => {
+    for (const [n, row] of tasks.slice(warmupPushes).entries()) {
+      latencies.push(await pushOne(row, n));
+    }
+  });
   const cpuAfter = await server.cpuMs();
   const spread = percentiles(latencies);
   return {

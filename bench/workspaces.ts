@@ -1,5 +1,6 @@
 import type { Cluster, ServerProcess } from './cluster.ts';
 import type { BenchOptions } from './options.ts';
+import { measuredWindow } from './profiles.ts';
 import { type Batch, log, type PushSetup, planWorkload, preparePush, runOurs } from './push.ts';
 import { round } from './stats.ts';
 
@@ -43,7 +44,9 @@ export async function benchWorkspaces(
     plans.push(await planWorkload(setup, null, Math.floor(changes / spread), batchSize));
   }
   const started = performance.now();
-  await Promise.all(setups.map((setup, index) => runOurs(setup, plans[index] ?? [])));
+  await measuredWindow('workspaces', () =>
+    Promise.all(setups.map((setup, index) => runOurs(setup, plans[index] ?? []))),
+  );
   const spreadMs = performance.now() - started;
 
   const sharedPerSec = countChanges(sharedPlan) / (sharedRun.ms / 1000);
