@@ -46,7 +46,8 @@ export interface ClusterOptions {
   profileDir: string | null;
 }
 
-const startTimeoutMs = 60_000;
+// Generous: on a shared two-core machine, compiling the server alone can take a minute.
+const startTimeoutMs = 180_000;
 const stopTimeoutMs = 15_000;
 
 /**
