@@ -26,16 +26,7 @@ export function createLogger(options: LoggerOptions): Logger {
     level: options.level,
     redact: { paths: redactedPaths, censor: '[redacted]' },
   };
-  return pino(pinoOptions, options.destination ?? standardOutput());
-}
-
-/**
- * stdout, written without blocking: a synchronous write per line was a fixed share of every
- * push (one line each). Lines written while a write is under way go out together with the
- * next one; pino flushes what is pending when the process exits, also on a crash.
- */
-function standardOutput(): pino.DestinationStream {
-  return pino.destination({ dest: 1, sync: false });
+  return options.destination ? pino(pinoOptions, options.destination) : pino(pinoOptions);
 }
 
 /**
