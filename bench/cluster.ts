@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,6 +23,8 @@ export interface ServerProcess {
   pushLog(requestId: string): LogLine | undefined;
   /** Resident set size from /proc, in MiB (null where /proc is unavailable). */
   rssMb(): Promise<number | null>;
+  /** CPU time (user + system) the process has used so far, in ms, from /proc (null without). */
+  cpuMs(): Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -44,7 +46,8 @@ export interface ClusterOptions {
   profileDir: string | null;
 }
 
-const startTimeoutMs = 60_000;
+// Generous: on a shared two-core machine, compiling the server alone can take a minute.
+const startTimeoutMs = 180_000;
 const stopTimeoutMs = 15_000;
 
 /**
@@ -135,6 +138,7 @@ async function startServer(start: ServerStart): Promise<ServerProcess> {
       pid: child.pid as number,
       pushLog: (requestId) => logs.pushes.get(requestId),
       rssMb: () => residentMb(child.pid as number),
+      cpuMs: () => processCpuMs(child.pid as number),
       stop: () => stopProcess(child),
     };
   } catch (error) {
@@ -210,4 +214,33 @@ async function residentMb(pid: number): Promise<number | null> {
   } catch {
     return null;
   }
+}
+
+/**
+ * utime + stime of /proc/<pid>/stat (fields 14 and 15, in clock ticks). Read from outside,
+ * so measuring costs the server nothing; ticks are 10 ms, so callers divide a long run.
+ */
+async function processCpuMs(pid: number): Promise<number | null> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may contain spaces: count fields after its closing ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? (ticks * 1000) / clockTicksPerSecond() : null;
+  } catch {
+    return null;
+  }
+}
+
+let ticksPerSecond: number | null = null;
+
+function clockTicksPerSecond(): number {
+  if (ticksPerSecond === null) {
+    try {
+      ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
+    } catch {
+      ticksPerSecond = 100; // Linux's USER_HZ nearly everywhere
+    }
+  }
+  return ticksPerSecond;
 }

@@ -6,6 +6,7 @@ import type { Cluster, ServerProcess } from './cluster.ts';
 import { inParallel } from './http.ts';
 import { ENTITY_CHANGED } from './operations.ts';
 import type { BenchOptions } from './options.ts';
+import { measuredWindow } from './profiles.ts';
 import { log } from './push.ts';
 import { percentiles, round } from './stats.ts';
 import {
@@ -36,6 +37,18 @@ export interface FanoutFigures {
   missed: number;
   /** Active entityChanged streams the servers reported on /metrics (null without metrics). */
   serverStreams: number | null;
+  /** Server memory (RSS) the idle subscribers added, per subscriber (null without /proc). */
+  rssPerSubKiB: number | null;
+}
+
+/** One fan-out run: how many subscribers, over which servers (the first one takes the pushes). */
+export interface FanoutRun {
+  name: string;
+  servers: ServerProcess[];
+  subscribers: number;
+  rounds: number;
+  warmupRounds: number;
+  timeoutMs: number;
 }
 
 /** A delivery: when it arrived, and (parsed only when asked) the title of the task it carries. */
@@ -52,34 +65,46 @@ interface Subscriber {
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The issue's fan-out: its subscribers over every instance of the cluster. */
+export function fanoutRun(cluster: Cluster, options: BenchOptions): FanoutRun {
+  return { name: 'fanout', servers: cluster.servers, ...options.fanout };
+}
+
+/** Fan-out at scale: 10,000 subscribers, all on the first instance. */
+export function fanout10kRun(cluster: Cluster, options: BenchOptions): FanoutRun {
+  return { name: 'fanout10k', servers: cluster.servers.slice(0, 1), ...options.fanout10k };
+}
+
 /**
- * 1,000 subscribers of entityChanged on one workspace, spread round-robin over the instances
+ * Subscribers of entityChanged on one workspace, spread round-robin over the run's servers
  * (two sharing Redis when the cluster has them), each its own user and connection. Each
  * round pushes one change and times every delivery from the push's commit: the `time` of
  * the server's push log line, written right after the commit. Arrivals are stamped before
- * any parsing, which waits until the round is over.
+ * any parsing, which waits until the round is over. The servers' RSS before the subscribers
+ * connect and once they are all live gives the memory an idle subscriber costs.
  */
 export async function benchFanout(
   cluster: Cluster,
-  options: BenchOptions,
+  run: FanoutRun,
   afterRun: (subscribed: boolean) => Promise<void>,
 ): Promise<FanoutFigures> {
-  const { subscribers: count, rounds, warmupRounds, timeoutMs } = options.fanout;
-  const writerServer = cluster.servers[0] as ServerProcess;
-  const owner = await actor(cluster, `bench-fanout-owner-${randomUUID()}`);
-  const workspaceId = await createWorkspace(writerServer, owner, 'bench fan-out');
+  const { name, servers, subscribers: count, rounds, warmupRounds, timeoutMs } = run;
+  const writerServer = servers[0] as ServerProcess;
+  const owner = await actor(cluster, `bench-${name}-owner-${randomUUID()}`);
+  const workspaceId = await createWorkspace(writerServer, owner, `bench ${name}`);
   const [task] = await seedTasks(writerServer, owner, workspaceId, 1);
-  log(`fan-out: adding ${count} members`);
-  const viewerIds = Array.from({ length: count }, (_, index) => `bench-viewer-${index}`);
+  log(`${name}: adding ${count} members`);
+  const viewerIds = Array.from({ length: count }, (_, index) => `bench-${name}-viewer-${index}`);
   await addMembers(writerServer, owner, workspaceId, viewerIds, 'VIEWER');
   const viewers = await Promise.all(viewerIds.map((userId) => actor(cluster, userId)));
 
   const transport: Transport = (await acceptsWebSocket(writerServer.url)) ? 'websocket' : 'sse';
-  log(`fan-out: ${count} ${transport} subscribers on ${cluster.servers.length} instance(s)`);
+  log(`${name}: ${count} ${transport} subscribers on ${servers.length} instance(s)`);
   const subscribers: Subscriber[] = [];
   try {
+    const rssBefore = await totalRssMb(servers);
     await inParallel(viewers, 50, async (viewer, index) => {
-      const server = cluster.servers[index % cluster.servers.length] as ServerProcess;
+      const server = servers[index % servers.length] as ServerProcess;
       const subscribe = transport === 'websocket' ? subscribeWebSocket : subscribeSse;
       subscribers.push(await subscribe(server.url, viewer.token, workspaceId));
     });
@@ -87,22 +112,25 @@ export async function benchFanout(
     // Streams start listening a moment after they connect, and a quiet stream re-reads the
     // log 1 s after its start: the probe proves every one is live, the pause lets the
     // re-reads pass so they do not share a measured round.
-    log('fan-out: waiting until every subscriber is live');
+    log(`${name}: waiting until every subscriber is live`);
     await runner.run('probe', timeoutMs * 2);
     await sleep(1_500);
+    const rssIdle = await totalRssMb(servers);
     for (let index = 0; index < warmupRounds; index++)
       await runner.run(`warm-up ${index}`, timeoutMs);
 
-    log(`fan-out: ${rounds} measured rounds`);
+    log(`${name}: ${rounds} measured rounds`);
     const latencies: number[] = [];
     let missed = 0;
-    for (let index = 0; index < rounds; index++) {
-      const result = await runner.run(`round ${index}`, timeoutMs);
-      latencies.push(...result.latencies);
-      missed += result.missed;
-      await sleep(100);
-    }
-    const serverStreams = await streamsReported(cluster);
+    await measuredWindow(name, async () => {
+      for (let index = 0; index < rounds; index++) {
+        const result = await runner.run(`round ${index}`, timeoutMs);
+        latencies.push(...result.latencies);
+        missed += result.missed;
+        await sleep(100);
+      }
+    });
+    const serverStreams = await streamsReported(servers);
     await afterRun(true);
     const spread = percentiles(latencies);
     return {
@@ -112,12 +140,16 @@ export async function benchFanout(
       p99Ms: round2(spread.p99),
       maxMs: round2(Math.max(...latencies)),
       transport,
-      instances: cluster.servers.length,
-      redis: cluster.redis,
+      instances: servers.length,
+      redis: cluster.redis && servers.length > 1,
       rounds,
       deliveries: latencies.length,
       missed,
       serverStreams,
+      rssPerSubKiB:
+        rssBefore === null || rssIdle === null
+          ? null
+          : round(((rssIdle - rssBefore) * 1024) / subscribers.length, 1),
     };
   } finally {
     for (const subscriber of subscribers) subscriber.close();
@@ -319,10 +351,16 @@ async function subscribeWebSocket(
   };
 }
 
-/** Sum of converge_subscriptions_active{kind="entityChanged"} over the instances, if exported. */
-async function streamsReported(cluster: Cluster): Promise<number | null> {
+/** Summed RSS of the servers in MiB, null when one of them cannot tell. */
+async function totalRssMb(servers: ServerProcess[]): Promise<number | null> {
+  const sizes = await Promise.all(servers.map((server) => server.rssMb()));
+  return sizes.some((mb) => mb === null) ? null : sizes.reduce<number>((a, b) => a + (b ?? 0), 0);
+}
+
+/** Sum of converge_subscriptions_active{kind="entityChanged"} over the servers, if exported. */
+async function streamsReported(servers: ServerProcess[]): Promise<number | null> {
   let total: number | null = null;
-  for (const server of cluster.servers) {
+  for (const server of servers) {
     const text = await fetch(`${server.url}/metrics`)
       .then((response) => response.text())
       .catch(() => '');

@@ -17,8 +17,27 @@ export interface PostOptions {
   headers?: Record<string, string>;
 }
 
-/** POSTs a body and returns it as sent over the wire and decoded. */
-export function post(url: string, body: string, options: PostOptions = {}): Promise<RawResponse> {
+/**
+ * POSTs a body and returns it as sent over the wire and decoded. A kept-alive socket that
+ * the server closed as idle just as it was reused fails with ECONNRESET before the request
+ * got there: that one is sent again once, on a new socket (Node's documented pattern).
+ */
+export async function post(
+  url: string,
+  body: string,
+  options: PostOptions = {},
+): Promise<RawResponse> {
+  try {
+    return await postOnce(url, body, options);
+  } catch (error) {
+    if (!(error instanceof StaleSocketError)) throw error;
+    return postOnce(url, body, options);
+  }
+}
+
+class StaleSocketError extends Error {}
+
+function postOnce(url: string, body: string, options: PostOptions): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,
@@ -50,7 +69,10 @@ export function post(url: string, body: string, options: PostOptions = {}): Prom
         });
       },
     );
-    req.on('error', reject);
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      const stale = req.reusedSocket && error.code === 'ECONNRESET';
+      reject(stale ? new StaleSocketError(error.message, { cause: error }) : error);
+    });
     req.end(body);
   });
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, ServerProcess } from './cluster.ts';
 import type { BenchOptions } from './options.ts';
+import { measuredWindow } from './profiles.ts';
 import type { RawStore } from './raw.ts';
 import { percentiles, round, timed } from './stats.ts';
 import {
@@ -35,7 +36,7 @@ export interface PushFigures {
   workspaces: number;
 }
 
-interface Batch {
+export interface Batch {
   changes: TaskChange[];
   /** The rows as they are after the batch: what the raw baseline writes. */
   rows: TaskRow[];
@@ -74,7 +75,7 @@ export async function benchPush(
   const plan = await planWorkload(setup, raw, options.push.changes, batchSize);
 
   log(`push: ${options.push.changes} changes, ${clients} clients, batches of ${batchSize}`);
-  const ours = await runOurs(setup, plan);
+  const ours = await measuredWindow('push', () => runOurs(setup, plan));
   const rawRun = await runRaw(raw, setup.workspaceId, plan);
 
   log('push: one client alone, for latency without queueing');
@@ -108,7 +109,7 @@ export async function benchPush(
   };
 }
 
-async function preparePush(
+export async function preparePush(
   cluster: Cluster,
   server: ServerProcess,
   clients: number,
@@ -130,12 +131,13 @@ async function preparePush(
 }
 
 /**
- * Seeds half of `changes` as existing tasks (in ours and in the raw table), then plans per
- * client batches that each edit `batchSize / 2` of its share of them and create as many.
+ * Seeds half of `changes` as existing tasks (in ours, and in the raw table when given one),
+ * then plans per client batches that each edit `batchSize / 2` of its share of them and create
+ * as many.
  */
-async function planWorkload(
+export async function planWorkload(
   setup: PushSetup,
-  raw: RawStore,
+  raw: RawStore | null,
   changes: number,
   batchSize: number,
 ): Promise<Batch[][]> {
@@ -146,7 +148,7 @@ async function planWorkload(
     setup.workspaceId,
     Math.floor(changes / 2),
   );
-  await raw.seed(setup.workspaceId, seeded);
+  await raw?.seed(setup.workspaceId, seeded);
   const plan: Batch[][] = Array.from({ length: clients }, () => []);
   const edits = batchSize / 2;
   let created = seeded.length;
@@ -170,12 +172,12 @@ async function planWorkload(
   return plan;
 }
 
-interface Run {
+export interface Run {
   ms: number;
   latencies: number[];
 }
 
-async function runOurs(setup: PushSetup, plan: Batch[][]): Promise<Run> {
+export async function runOurs(setup: PushSetup, plan: Batch[][]): Promise<Run> {
   const latencies: number[] = [];
   const { ms } = await timed(() =>
     Promise.all(

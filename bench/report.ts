@@ -6,6 +6,11 @@ import type { ClientFigures } from './client.ts';
 import type { FanoutFigures } from './fanout.ts';
 import type { PullFigures } from './pull.ts';
 import type { PushFigures } from './push.ts';
+import type { SinglePushFigures } from './single.ts';
+import type { WorkspacesFigures } from './workspaces.ts';
+
+/** Figures under `push`: each scenario (push, single, workspaces) fills in its own. */
+export type PushResults = Partial<PushFigures & SinglePushFigures & WorkspacesFigures>;
 
 export interface Results {
   meta: {
@@ -18,9 +23,10 @@ export interface Results {
     cpus: number;
     notes: string[];
   };
-  push?: PushFigures;
+  push?: PushResults;
   pull?: PullFigures;
   fanout?: FanoutFigures;
+  fanout10k?: FanoutFigures;
   bandwidth?: BandwidthFigures;
   client?: ClientFigures;
   memory?: { serverRssMb: number; instancesRssMb: number[] };
@@ -39,15 +45,16 @@ export function evaluateGoals(results: Results): Goal[] {
   const goal = (
     name: string,
     target: string,
-    actual: number | undefined,
+    actual: number | null | undefined,
     met: (v: number) => boolean,
   ) => ({
     name,
     target,
     actual: actual ?? null,
-    met: actual === undefined || Number.isNaN(actual) ? null : met(actual),
+    met: actual === undefined || actual === null || Number.isNaN(actual) ? null : met(actual),
   });
   const subscribers = results.fanout?.subscribers ?? 0;
+  const subscribers10k = results.fanout10k?.subscribers ?? 0;
   return [
     goal('push.ratio', '>= 0.5', results.push?.ratio, (v) => v >= 0.5),
     goal('pull.ratio', '>= 0.5', results.pull?.ratio, (v) => v >= 0.5),
@@ -57,6 +64,26 @@ export function evaluateGoals(results: Results): Goal[] {
       `<= 50 at 1,000 subscribers (ran ${subscribers})`,
       results.fanout?.p95Ms,
       (v) => v <= 50 && subscribers >= 1000,
+    ),
+    goal('push.singleP50Ms', '<= 5 (one-change push)', results.push?.singleP50Ms, (v) => v <= 5),
+    goal('push.singleCpuMs', '<= 2 (server CPU)', results.push?.singleCpuMs, (v) => v <= 2),
+    goal(
+      'push.workspacesRatio',
+      '> 1 (16 workspaces vs 1)',
+      results.push?.workspacesRatio,
+      (v) => v > 1,
+    ),
+    goal(
+      'fanout10k.p95Ms',
+      `<= 50 at 10,000 subscribers (ran ${subscribers10k})`,
+      results.fanout10k?.p95Ms,
+      (v) => v <= 50 && subscribers10k >= 10_000,
+    ),
+    goal(
+      'fanout10k.rssPerSubKiB',
+      '<= 64 per idle subscriber',
+      results.fanout10k?.rssPerSubKiB,
+      (v) => v <= 64,
     ),
     goal('bandwidth.reduction', '>= 0.95', results.bandwidth?.reduction, (v) => v >= 0.95),
     ...clientGoals(results.client),
@@ -98,9 +125,9 @@ const number = (value: number | null | undefined, digits = 0) =>
 
 /** A plain-text table: each figure beside its baseline, then the goals. */
 export function formatTable(results: Results): string {
-  const { meta, push, pull, fanout, bandwidth, memory } = results;
+  const { meta, push, pull, fanout, fanout10k, bandwidth, memory } = results;
   const rows: [string, string, string][] = [];
-  if (push) {
+  if (push?.changesPerSec !== undefined) {
     rows.push([
       'push changes/s',
       number(push.changesPerSec),
@@ -118,6 +145,20 @@ export function formatTable(results: Results): string {
       '',
     ]);
   }
+  if (push?.singleP50Ms !== undefined) {
+    rows.push([
+      'one-change push p50/p95 ms',
+      `${number(push.singleP50Ms, 1)} / ${number(push.singleP95Ms, 1)}`,
+      `server CPU ${number(push.singleCpuMs, 2)} ms per push`,
+    ]);
+  }
+  if (push?.workspacesRatio !== undefined) {
+    rows.push([
+      `push changes/s, ${push.workspacesClients} clients on as many workspaces`,
+      number(push.workspacesChangesPerSec),
+      `${number(push.oneWorkspaceChangesPerSec)} on one, ratio ${number(push.workspacesRatio, 2)}`,
+    ]);
+  }
   if (pull) {
     rows.push([
       'pull entities/s',
@@ -132,6 +173,14 @@ export function formatTable(results: Results): string {
       `${number(fanout.p50Ms, 1)} / ${number(fanout.p95Ms, 1)} / ${number(fanout.p99Ms, 1)}`,
       `max ${number(fanout.maxMs, 1)}, missed ${fanout.missed}`,
     ]);
+  }
+  if (fanout10k) {
+    rows.push([
+      `fan-out ms p50/p95/p99 (${number(fanout10k.subscribers)} subs, 1 instance)`,
+      `${number(fanout10k.p50Ms, 1)} / ${number(fanout10k.p95Ms, 1)} / ${number(fanout10k.p99Ms, 1)}`,
+      `max ${number(fanout10k.maxMs, 1)}, missed ${fanout10k.missed}`,
+    ]);
+    rows.push(['  server RSS KiB per idle subscriber', number(fanout10k.rssPerSubKiB, 1), '']);
   }
   if (bandwidth) {
     rows.push([

@@ -1,19 +1,23 @@
 /**
  * `npm run bench [-- --quick]`: Converge against the raw database, fan-out and bandwidth
- * (issue 6). Writes bench/results.json and prints a table with the goals. A benchmark, not
- * a test: nothing here fails on a slow figure.
+ * (issue 6), the one-change push, workspaces and 10,000 subscribers (issue 15). Writes
+ * bench/results.json and prints a table with the goals. A benchmark, not a test: nothing
+ * here fails on a slow figure. bench/README.md says what each figure measures.
  */
 import { benchBandwidth } from './bandwidth.ts';
 import { benchClient } from './client.ts';
 import { type Cluster, startCluster } from './cluster.ts';
-import { benchFanout } from './fanout.ts';
+import { benchFanout, fanout10kRun, fanoutRun } from './fanout.ts';
 import { closeConnections } from './http.ts';
 import { parseOptions } from './options.ts';
+import { printProfiles } from './profiles.ts';
 import { benchPull, type PullSource } from './pull.ts';
 import { benchPush, log } from './push.ts';
 import { openRawStore, type RawStore } from './raw.ts';
 import { evaluateGoals, formatTable, machineCpus, type Results, writeResults } from './report.ts';
+import { benchSinglePush } from './single.ts';
 import { round } from './stats.ts';
+import { benchWorkspaces } from './workspaces.ts';
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2), process.env);
@@ -65,15 +69,26 @@ async function main(): Promise<void> {
       results.push = push.figures;
       pushed = { workspaceId: push.workspaceId, reader: push.owner };
     }
+    if (scenarios.has('single')) {
+      results.push = { ...results.push, ...(await benchSinglePush(cluster, options)) };
+    }
+    if (scenarios.has('workspaces')) {
+      results.push = { ...results.push, ...(await benchWorkspaces(cluster, options)) };
+    }
     if (scenarios.has('pull') && raw) results.pull = await benchPull(cluster, raw, options, pushed);
     if (scenarios.has('bandwidth')) results.bandwidth = await benchBandwidth(cluster, options);
     if (scenarios.has('fanout')) {
-      results.fanout = await benchFanout(cluster, options, async () => {
+      results.fanout = await benchFanout(cluster, fanoutRun(cluster, options), async () => {
         results.memory = await serverMemory(cluster);
       });
       if (results.fanout.transport === 'sse') {
         notes.push('fan-out used SSE: the WebSocket transport is not wired into the server yet');
       }
+    }
+    if (scenarios.has('fanout10k')) {
+      results.fanout10k = await benchFanout(cluster, fanout10kRun(cluster, options), async () => {
+        results.memory ??= await serverMemory(cluster);
+      });
     }
     results.memory ??= await serverMemory(cluster);
     // Last: its 100,000-entity client holds memory the server figures should not share.
@@ -88,6 +103,8 @@ async function main(): Promise<void> {
   } finally {
     await cleanUp();
   }
+  // Written when the servers exit, so listed only now.
+  if (options.profileDir) await printProfiles(options.profileDir, cluster.servers);
 }
 
 function setupNotes(databaseUrl: string | undefined, redisUrl: string | undefined): string[] {

@@ -117,6 +117,9 @@ function createYogaServer(
     },
     // Yoga's default holds 1,024 documents of any size: large ones are parsed, not kept.
     parserAndValidationCache: boundedParserCache(),
+    // useSecurity's body limit (MAX_BODY_BYTES, at most Yoga's own 25 MB) answers 413 first;
+    // Yoga's would pipe every body through one more stream, a fixed cost of each request.
+    maxRequestBodySize: false,
     plugins: [
       graphiql.plugin,
       useRequestId(),

@@ -8,6 +8,7 @@ import {
   SignJWT,
 } from 'jose';
 import { unauthenticated } from '../errors.ts';
+import { createTokenCache, type TokenCache } from './token-cache.ts';
 
 /** The authenticated caller. `userId` is the JWT `sub`. */
 export interface AuthUser {
@@ -60,7 +61,7 @@ export interface TokenClaims {
 /** Verifies HS256 tokens signed with a shared secret (AUTH_SECRET or the development secret). */
 export function createSecretVerifier(secret: string, claims: TokenClaims = {}): TokenVerifier {
   const key = encoder.encode(secret);
-  return createVerifier(key, { algorithms: ['HS256'], ...claims });
+  return createVerifier(key, { algorithms: ['HS256'], ...claims }, createTokenCache());
 }
 
 export interface JwksVerifierOptions extends TokenClaims {
@@ -79,7 +80,13 @@ export function createJwksVerifier(
   // jose caches the key set and refetches on an unknown `kid` (rate-limited by its cooldown),
   // so key rotation at the provider needs no restart.
   const keySet = createRemoteJWKSet(new URL(jwksUrl));
-  return createVerifier(keySet, { ...options, algorithms: asymmetricAlgorithms });
+  // A verdict holds for the key set it was reached with: once jose fetches another one (a
+  // rotation, a revoked key), cached tokens are verified against it again; and once jose's
+  // copy is due for a refresh, tokens go through jose, which refetches it.
+  const cache = createTokenCache({
+    keyGeneration: () => (keySet.fresh ? (keySet.jwks() ?? null) : null),
+  });
+  return createVerifier(keySet, { ...options, algorithms: asymmetricAlgorithms }, cache);
 }
 
 export interface SignTokenOptions extends TokenClaims {
@@ -143,7 +150,11 @@ interface VerifierOptions extends JwksVerifierOptions {
   algorithms: string[];
 }
 
-function createVerifier(key: VerificationKey, options: VerifierOptions): TokenVerifier {
+function createVerifier(
+  key: VerificationKey,
+  options: VerifierOptions,
+  cache: TokenCache,
+): TokenVerifier {
   const verifyOptions: JWTVerifyOptions = {
     algorithms: options.algorithms,
     clockTolerance: verifyDefaults.clockToleranceSeconds,
@@ -154,12 +165,16 @@ function createVerifier(key: VerificationKey, options: VerifierOptions): TokenVe
   };
   return {
     async verify(token) {
+      const cached = cache.get(token);
+      if (cached !== undefined) return { userId: cached };
       const payload = await verifyPayload(token, key, verifyOptions, options);
       if (!isValidUserId(payload.sub)) {
         throw unauthenticated(
           `Invalid token: "sub" must be a non-empty string of at most ${verifyDefaults.maxSubjectLength} characters without control characters`,
         );
       }
+      // `exp` is a required claim, so jose has checked it is a number.
+      cache.set(token, payload.sub, (payload.exp as number) * 1000);
       return { userId: payload.sub };
     },
   };

@@ -36,10 +36,16 @@ export function createLogger(options: LoggerOptions): Logger {
  * skipped here instead of appearing twice.
  */
 export function createYogaLogger(logger: Logger): YogaLogger {
+  // Yoga logs at debug level on every request: the message is only built when it is kept.
+  const at =
+    (level: 'debug' | 'info' | 'warn') =>
+    (...args: unknown[]) => {
+      if (logger.isLevelEnabled(level)) logger[level](formatArgs(args));
+    };
   return {
-    debug: (...args: unknown[]) => logger.debug(formatArgs(args)),
-    info: (...args: unknown[]) => logger.info(formatArgs(args)),
-    warn: (...args: unknown[]) => logger.warn(formatArgs(args)),
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
     error: (...args: unknown[]) => {
       if (args.length === 1 && isHandledByMasker(args[0])) return;
       const [first] = args;

@@ -2,6 +2,7 @@ import type { DocumentNode, OperationDefinitionNode } from 'graphql';
 import { getOperationAST, Kind } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { perDocument } from './per-document.ts';
 
 type HttpLabel = 'method' | 'route' | 'status';
 type OperationLabel = 'operation' | 'type' | 'outcome';
@@ -336,14 +337,13 @@ function countOperation(metrics: Metrics, labels: OperationLabels, outcome: 'ok'
  * from the schema (a bounded set, as the document is validated by now) and say what was
  * done, e.g. `pushChanges`.
  */
-function describeOperation(
-  document: DocumentNode,
-  operationName: string | null | undefined,
-): OperationLabels {
-  const definition = getOperationAST(document, operationName);
-  if (!definition) return unknownOperation;
-  return { operation: rootFieldLabel(definition), type: definition.operation };
-}
+const describeOperation = perDocument(
+  (document: DocumentNode, operationName: string | null | undefined): OperationLabels => {
+    const definition = getOperationAST(document, operationName);
+    if (!definition) return unknownOperation;
+    return { operation: rootFieldLabel(definition), type: definition.operation };
+  },
+);
 
 function rootFieldLabel(definition: OperationDefinitionNode): string {
   const fields = new Set<string>();

@@ -6,6 +6,7 @@ import { ConvergeError, ErrorCode } from '../errors.ts';
 import type { ChangeStatus, PushResult } from '../sync/types.ts';
 import type { Logger } from './logger.ts';
 import type { ChangeStatusLabel, Metrics, PoolStats } from './metrics.ts';
+import { perDocument } from './per-document.ts';
 
 /** What the push log line and metrics need; never the changes themselves. */
 export interface PushObservation {
@@ -51,6 +52,7 @@ export function observePush(
     for (const [status, count] of Object.entries(statuses)) sync.changes.inc({ status }, count);
     if (result.openedConflicts.length > 0) sync.conflictsOpened.inc(result.openedConflicts.length);
   }
+  if (!observers.logger.isLevelEnabled('info')) return;
   observers.logger.info(
     {
       ...observation,
@@ -109,7 +111,9 @@ interface PullKeys {
   entities: string[];
 }
 
-function changesSinceKeys(
+const changesSinceKeys = perDocument(readChangesSinceKeys);
+
+function readChangesSinceKeys(
   document: DocumentNode,
   operationName: string | null | undefined,
 ): PullKeys[] {
