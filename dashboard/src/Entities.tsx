@@ -1,4 +1,4 @@
-import { type FormEvent, type KeyboardEvent, useEffect, useId, useState } from 'react';
+import { type FormEvent, type KeyboardEvent, useEffect, useId, useRef, useState } from 'react';
 import { useChangesSinceQuery } from '../../client/generated/hooks.ts';
 import type { SyncEntity } from '../../client/generated/model.ts';
 import type { EntityApi, SyncClient } from '../../client/index.ts';
@@ -37,13 +37,14 @@ export function Entities({ sync, workspaceId }: { sync: SyncClient; workspaceId:
   const [{ data, error, fetching }] = useChangesSinceQuery({ variables: { workspaceId } });
   const live = (data?.changesSince.entities ?? []).filter((entity) => !entity.deleted) as Row[];
   const [chosen, setChosen] = useState<string | null>(null);
+  const ordered = useNewestFirst(live);
   // Until a person picks a type: the first one that has entities, so the list is not empty.
   const shownType =
     entities.find((entity) => entity.name === chosen) ??
     entities.find((entity) => live.some((row) => row.__typename === entity.name)) ??
     entities[0];
   if (!shownType) return null;
-  const rows = newestFirst(live.filter((row) => row.__typename === shownType.name));
+  const rows = ordered.filter((row) => row.__typename === shownType.name);
   const count = (entity: EntityDescription) =>
     live.filter((row) => row.__typename === entity.name).length;
   const plural = wordsOf(shownType.plural);
@@ -95,11 +96,25 @@ export function Entities({ sync, workspaceId }: { sync: SyncClient; workspaceId:
 }
 
 /**
- * Newest first by id: ids are UUIDv7 (the client and the server make them so), whose text
- * order is the order of creation, and an edit does not move a row under the pointer.
+ * Newest first, and steady: a row keeps its place once shown, so an edit does not move it
+ * under the pointer. Rows that arrive later (created here, or by others) go on top; the
+ * rows of the first load are ordered by their last change, as entities carry no creation
+ * time (and ids made elsewhere need not be time-ordered).
  */
-function newestFirst(rows: Row[]): Row[] {
-  return [...rows].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+function useNewestFirst(rows: Row[]): Row[] {
+  const places = useRef(new Map<string, number>());
+  const unseen = rows
+    .filter((row) => !places.current.has(row.id))
+    .sort((a, b) => changedAt(a) - changedAt(b) || a.id.localeCompare(b.id));
+  for (const row of unseen) places.current.set(row.id, places.current.size);
+  const place = (row: Row) => places.current.get(row.id) ?? 0;
+  return [...rows].sort((a, b) => place(b) - place(a));
+}
+
+/** When a row last changed on the server; a create not yet acknowledged is the newest. */
+function changedAt(row: Row): number {
+  const time = row.updatedAt ? Date.parse(row.updatedAt) : Number.NaN;
+  return Number.isNaN(time) ? Number.POSITIVE_INFINITY : time;
 }
 
 /** Fields a create must carry; a generic form can ask for them when they are plain text. */
