@@ -1,6 +1,7 @@
 import { useCallback, useMemo, useState } from 'react';
 import { Client, cacheExchange, fetchExchange, Provider } from 'urql';
 import { Conflicts } from './Conflicts.tsx';
+import { Entities } from './Entities.tsx';
 import { Health } from './Health.tsx';
 import { SignIn } from './SignIn.tsx';
 import {
@@ -13,7 +14,6 @@ import {
   tokenSubject,
 } from './session.ts';
 import { useSyncClient } from './sync.ts';
-import { Tasks } from './Tasks.tsx';
 import { WorkspacePicker } from './WorkspacePicker.tsx';
 
 export function App() {
@@ -97,8 +97,8 @@ function WorkspaceView({ token, workspace }: { token: string; workspace: SavedWo
   return (
     <Provider value={sync.client}>
       <div className="columns">
-        <Conflicts workspaceId={workspace.id} role={workspace.role} />
-        <Tasks sync={sync} workspaceId={workspace.id} />
+        <Conflicts workspaceId={workspace.id} role={workspace.role} userId={tokenSubject(token)} />
+        <Entities sync={sync} workspaceId={workspace.id} />
       </div>
     </Provider>
   );

@@ -1,29 +1,50 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
+import { useQuery } from 'urql';
 import type {
   ConflictFieldsFragment as Conflict,
   ConflictChangedSubscription,
   ConflictChoice,
 } from '../../client/generated/graphql.ts';
 import {
-  useCommentQuery,
   useConflictChangedSubscription,
   useConflictsQuery,
-  useProjectQuery,
   useResolveConflictMutation,
-  useTaskQuery,
 } from '../../client/generated/hooks.ts';
-import { fieldLabel, formatValue, parseCustom, timeOf } from './values.ts';
+import { entityDocuments } from '../../client/generated/model.ts';
+import { FieldEditor, FieldValue, PatchValue } from './FieldValue.tsx';
+import {
+  capitalized,
+  type EntityDescription,
+  entityOfType,
+  entityTypeLabel,
+  type FieldDescription,
+  fieldLabel,
+  fieldOf,
+  titleFieldOf,
+} from './model.ts';
+import { type Draft, draftOf, editorKind, parseDraft, timeOf } from './values.ts';
 
 const PAGE = 100;
 
 type Resolve = (conflict: Conflict, choice: ConflictChoice, value?: unknown) => Promise<void>;
+/** Whether the signed-in user may resolve it: the server allows ADMINs and the editor who opened it. */
+type MayResolve = (conflict: Conflict) => boolean;
 
 /**
  * Open conflicts of the workspace: those open when the page loaded and every one that opens
  * later (conflictChanged), each with its base, local and server values side by side. A
  * conflict leaves the list once resolved, here or anywhere else.
  */
-export function Conflicts({ workspaceId, role }: { workspaceId: string; role: string }) {
+export function Conflicts({
+  workspaceId,
+  role,
+  userId,
+}: {
+  workspaceId: string;
+  role: string;
+  userId: string | null;
+}) {
   // `after: null` matches the client's own refresh of open conflicts on every reconnect,
   // which then refreshes this list too.
   const [{ data, error }] = useConflictsQuery({
@@ -45,6 +66,10 @@ export function Conflicts({ workspaceId, role }: { workspaceId: string; role: st
     [focus],
   );
   const resolve = useResolve(onResolved, open);
+  const may = useCallback<MayResolve>(
+    (conflict) => role === 'ADMIN' || (role === 'EDITOR' && conflict.actorId === userId),
+    [role, userId],
+  );
 
   return (
     <section className="panel conflicts" aria-labelledby="conflicts-heading">
@@ -63,13 +88,13 @@ export function Conflicts({ workspaceId, role }: { workspaceId: string; role: st
           Conflicts cannot load: {error.message}
         </p>
       ) : null}
-      <BulkResolve conflicts={open} resolve={resolve} />
+      <BulkResolve conflicts={open} resolve={resolve} may={may} />
       {open.length === 0 ? (
         <p className="muted empty">Nothing to resolve. New conflicts appear here as they open.</p>
       ) : (
         <ul className="conflict-list" ref={focus.listRef}>
           {open.map((conflict) => (
-            <ConflictCard key={conflict.id} conflict={conflict} resolve={resolve} />
+            <ConflictCard key={conflict.id} conflict={conflict} resolve={resolve} may={may} />
           ))}
         </ul>
       )}
@@ -149,11 +174,20 @@ function useFocusAfterRemoval() {
   return { listRef, headingRef, remember };
 }
 
-function ConflictCard({ conflict, resolve }: { conflict: Conflict; resolve: Resolve }) {
+function ConflictCard({
+  conflict,
+  resolve,
+  may,
+}: {
+  conflict: Conflict;
+  resolve: Resolve;
+  may: MayResolve;
+}) {
   const headingId = useId();
-  const customId = useId();
-  const subject = useSubject(conflict);
-  const [custom, setCustom] = useState('');
+  const entity = entityOfType(conflict.entityType);
+  const field = fieldOf(entity, conflict.field);
+  const deletedEntity = conflict.field === '_deleted';
+  const subject = useSubject(conflict, entity);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
@@ -167,26 +201,42 @@ function ConflictCard({ conflict, resolve }: { conflict: Conflict; resolve: Reso
       setBusy(false);
     }
   };
-  const submitCustom = (event: FormEvent) => {
-    event.preventDefault();
-    if (custom.trim() !== '') void run('CUSTOM', parseCustom(custom.trim()));
-  };
+  const side = (value: unknown, withDiff: boolean) =>
+    deletedEntity ? (
+      typeof value === 'boolean' ? (
+        <span className="value-boolean">{value ? 'deleted' : 'not deleted'}</span>
+      ) : (
+        <PatchValue entity={entity} patch={value} />
+      )
+    ) : (
+      <FieldValue field={field} value={value} base={withDiff ? conflict.baseValue : undefined} />
+    );
 
   return (
     <li>
       <article className="conflict" aria-labelledby={headingId} data-conflict-id={conflict.id}>
         <h3 id={headingId}>
-          {subject.title} <span className="field">· {fieldLabel(conflict.field)}</span>
+          <span title={entity?.description ?? undefined}>{subject.title}</span>{' '}
+          <span className="field" title={field?.description ?? undefined}>
+            · {fieldLabel(conflict.field)}
+          </span>
         </h3>
+        {field?.description ? <p className="muted description">{field.description}</p> : null}
+        {deletedEntity ? (
+          <p className="muted description">
+            An edit of this {entityTypeLabel(conflict.entityType)} arrived after it was deleted.
+            Keep server leaves it deleted; Take local or a custom patch brings it back.
+          </p>
+        ) : null}
         <dl className="sides">
           <div className="side side-base">
             <dt>Base</dt>
-            <dd className="value">{formatValue(conflict.baseValue)}</dd>
+            <dd className="value">{side(conflict.baseValue, false)}</dd>
             <dd className="note">before both edits</dd>
           </div>
           <div className="side side-local">
             <dt>Local</dt>
-            <dd className="value">{formatValue(conflict.localValue)}</dd>
+            <dd className="value">{side(conflict.localValue, true)}</dd>
             <dd className="note">
               by {conflict.actorId ?? 'unknown'} on <Device clientId={conflict.clientId} /> ·{' '}
               <When iso={conflict.createdAt} />
@@ -194,7 +244,7 @@ function ConflictCard({ conflict, resolve }: { conflict: Conflict; resolve: Reso
           </div>
           <div className="side side-server">
             <dt>Server</dt>
-            <dd className="value">{formatValue(conflict.serverValue)}</dd>
+            <dd className="value">{side(conflict.serverValue, true)}</dd>
             <dd className="note">
               {subject.updatedBy ? (
                 <>
@@ -212,26 +262,29 @@ function ConflictCard({ conflict, resolve }: { conflict: Conflict; resolve: Reso
             </dd>
           </div>
         </dl>
-        <fieldset className="actions" aria-labelledby={headingId}>
-          <button type="button" disabled={busy} onClick={() => void run('SERVER')}>
-            Keep server
-          </button>
-          <button type="button" disabled={busy} onClick={() => void run('LOCAL')}>
-            Take local
-          </button>
-          <form className="custom" onSubmit={submitCustom}>
-            <label htmlFor={customId}>Custom value</label>
-            <input
-              id={customId}
-              value={custom}
-              disabled={busy}
-              onChange={(event) => setCustom(event.target.value)}
-            />
-            <button type="submit" disabled={busy || custom.trim() === ''}>
-              Use custom
+        {may(conflict) ? (
+          <fieldset className="actions" aria-labelledby={headingId}>
+            <button type="button" disabled={busy} onClick={() => void run('SERVER')}>
+              Keep server
             </button>
-          </form>
-        </fieldset>
+            <button type="button" disabled={busy} onClick={() => void run('LOCAL')}>
+              Take local
+            </button>
+            <CustomValue
+              field={field}
+              initial={conflict.localValue}
+              label="Custom value"
+              submit="Use custom"
+              busy={busy}
+              onSubmit={(value) => void run('CUSTOM', value)}
+            />
+          </fieldset>
+        ) : (
+          <p className="muted not-yours">
+            Only an admin, or {conflict.actorId ?? 'the editor whose change opened it'}, can resolve
+            this conflict.
+          </p>
+        )}
         {error ? (
           <p role="alert" className="error">
             {error}
@@ -239,6 +292,65 @@ function ConflictCard({ conflict, resolve }: { conflict: Conflict; resolve: Reso
         ) : null}
       </article>
     </li>
+  );
+}
+
+/**
+ * A value typed by hand, with an input that fits the field (or, for a `_deleted` conflict,
+ * a patch as JSON), starting from `initial`; refused here when it is not a value of the type.
+ */
+function CustomValue({
+  field,
+  initial,
+  label,
+  submit,
+  busy,
+  onSubmit,
+}: {
+  field: FieldDescription | undefined;
+  initial: unknown;
+  label: string;
+  submit: string;
+  busy: boolean;
+  onSubmit: (value: unknown) => void;
+}) {
+  const id = useId();
+  const labelId = useId();
+  const kind = editorKind(field, initial);
+  const [draft, setDraft] = useState<Draft>(() => draftOf(kind, initial));
+  const [problem, setProblem] = useState<string | null>(null);
+  const send = (event: FormEvent) => {
+    event.preventDefault();
+    const parsed = parseDraft(kind, field, draft);
+    setProblem(parsed.ok ? null : parsed.error);
+    if (parsed.ok) onSubmit(parsed.value);
+  };
+  return (
+    <form className={`custom custom-${kind}`} onSubmit={send}>
+      <label htmlFor={id} id={labelId}>
+        {label}
+      </label>
+      <FieldEditor
+        id={id}
+        labelId={labelId}
+        kind={kind}
+        field={field}
+        draft={draft}
+        onChange={(next) => {
+          setProblem(null);
+          setDraft(next);
+        }}
+        disabled={busy}
+      />
+      <button type="submit" disabled={busy}>
+        {submit}
+      </button>
+      {problem ? (
+        <p role="alert" className="error">
+          {problem}
+        </p>
+      ) : null}
+    </form>
   );
 }
 
@@ -260,34 +372,64 @@ function When({ iso }: { iso: string | null | undefined }) {
   ) : null;
 }
 
-/** What the conflict is about, read from the cache (or fetched) by entity type and id. */
-function useSubject(conflict: Conflict) {
+/**
+ * What the conflict is about: the entity, read from the cache (or fetched) with its type's
+ * generated query document, titled by its first String field.
+ */
+function useSubject(conflict: Conflict, entity: EntityDescription | undefined) {
   const id = conflict.entityId;
-  const [task] = useTaskQuery({ variables: { id }, pause: conflict.entityType !== 'TASK' });
-  const [project] = useProjectQuery({
-    variables: { id },
-    pause: conflict.entityType !== 'PROJECT',
-  });
-  const [comment] = useCommentQuery({
-    variables: { id },
-    pause: conflict.entityType !== 'COMMENT',
-  });
-  const entity = task.data?.task ?? project.data?.project ?? comment.data?.comment ?? null;
+  const query = entity ? queryOf(entity) : undefined;
+  const [result] = useQuery({ query: query ?? anyEntityQuery, variables: { id }, pause: !query });
+  const row = entity ? (result.data?.[entity.queryField] ?? null) : null;
+  const typeLabel = capitalized(entityTypeLabel(conflict.entityType));
+  const titleField = entity ? titleFieldOf(entity) : null;
+  const name = titleField && row ? row[titleField.name] : null;
   const title =
-    entity?.__typename === 'Task'
-      ? `Task “${entity.title}”`
-      : entity?.__typename === 'Project'
-        ? `Project “${entity.name}”`
-        : entity?.__typename === 'Comment'
-          ? 'Comment'
-          : `${conflict.entityType.toLowerCase()} ${id.slice(0, 8)}`;
-  return { title, updatedBy: entity?.updatedBy ?? null, updatedAt: entity?.updatedAt ?? null };
+    typeof name === 'string' && name.trim() !== ''
+      ? `${typeLabel} “${shortened(name)}”`
+      : `${typeLabel} ${id.slice(0, 8)}`;
+  return {
+    title,
+    updatedBy: typeof row?.updatedBy === 'string' ? row.updatedBy : null,
+    updatedAt: typeof row?.updatedAt === 'string' ? row.updatedAt : null,
+  };
+}
+
+/** Any entity's `<queryField>(id:)` document, typed by what the page reads of it. */
+type EntityQuery = TypedDocumentNode<
+  Record<string, Record<string, unknown> | null>,
+  { id: string }
+>;
+
+function queryOf(entity: EntityDescription): EntityQuery | undefined {
+  const documents = entityDocuments as Record<string, { query: unknown } | undefined>;
+  return documents[entity.name]?.query as EntityQuery | undefined;
+}
+
+// Stands in while paused (a conflict of a type this build does not know): never sent.
+const anyEntityQuery = Object.values(entityDocuments)[0]?.query as unknown as EntityQuery;
+
+const TITLE_LENGTH = 60;
+
+function shortened(text: string): string {
+  const line = text.split('\n')[0] ?? '';
+  return line.length > TITLE_LENGTH || line !== text
+    ? `${line.slice(0, TITLE_LENGTH).trimEnd()}…`
+    : line;
 }
 
 /** One action for every open conflict on the same field, when there are several. */
-function BulkResolve({ conflicts, resolve }: { conflicts: Conflict[]; resolve: Resolve }) {
+function BulkResolve({
+  conflicts,
+  resolve,
+  may,
+}: {
+  conflicts: Conflict[];
+  resolve: Resolve;
+  may: MayResolve;
+}) {
   const groups = new Map<string, Conflict[]>();
-  for (const conflict of conflicts) {
+  for (const conflict of conflicts.filter(may)) {
     const key = `${conflict.entityType}:${conflict.field}`;
     groups.set(key, [...(groups.get(key) ?? []), conflict]);
   }
@@ -303,13 +445,12 @@ function BulkResolve({ conflicts, resolve }: { conflicts: Conflict[]; resolve: R
 }
 
 function BulkGroup({ group, resolve }: { group: Conflict[]; resolve: Resolve }) {
-  const customId = useId();
-  const [custom, setCustom] = useState('');
   const [running, setRunning] = useState(false);
   const [message, setMessage] = useState('');
   const [first] = group;
   if (!first) return null;
-  const what = `${group.length} conflicts on ${first.entityType.toLowerCase()} ${fieldLabel(first.field)}`;
+  const field = fieldOf(entityOfType(first.entityType), first.field);
+  const what = `${group.length} conflicts on ${entityTypeLabel(first.entityType)} ${fieldLabel(first.field)}`;
 
   // One at a time, in order: each resolution is an applied change with its own version.
   const runAll = async (choice: ConflictChoice, value?: unknown) => {
@@ -336,19 +477,14 @@ function BulkGroup({ group, resolve }: { group: Conflict[]; resolve: Resolve }) 
         <button type="button" disabled={running} onClick={() => void runAll('LOCAL')}>
           Take local for all
         </button>
-        <form
-          className="custom"
-          onSubmit={(event) => {
-            event.preventDefault();
-            if (custom.trim() !== '') void runAll('CUSTOM', parseCustom(custom.trim()));
-          }}
-        >
-          <label htmlFor={customId}>Value for all</label>
-          <input id={customId} value={custom} onChange={(event) => setCustom(event.target.value)} />
-          <button type="submit" disabled={running || custom.trim() === ''}>
-            Set all
-          </button>
-        </form>
+        <CustomValue
+          field={field}
+          initial={first.localValue}
+          label="Value for all"
+          submit="Set all"
+          busy={running}
+          onSubmit={(value) => void runAll('CUSTOM', value)}
+        />
       </div>
       <p className="muted bulk-progress" role="status">
         {message}

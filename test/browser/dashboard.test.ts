@@ -228,7 +228,7 @@ describeWithChromium('the dashboard in Chromium', () => {
 
     // Appears without a reload, values side by side.
     const first = await openConflict(ada, bob, pallets ?? '', { server: 45, local: 60 });
-    const pallet = card(page, 'Task “Count pallets” · estimate (minutes)');
+    const pallet = card(page, 'Task “Count pallets” · estimate minutes');
     await pallet.waitFor();
     expect(await pallet.locator('.side-base .value').textContent()).toBe('30');
     expect(await pallet.locator('.side-local .value').textContent()).toBe('60');
@@ -250,7 +250,7 @@ describeWithChromium('the dashboard in Chromium', () => {
 
     // By keyboard: Tab from one resolve button to the next, Enter presses it.
     const second = await openConflict(ada, bob, labels ?? '', { server: 20, local: 25 });
-    const label = card(page, 'Task “Print labels” · estimate (minutes)');
+    const label = card(page, 'Task “Print labels” · estimate minutes');
     await label.getByRole('button', { name: 'Keep server' }).focus();
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Take local');
@@ -266,7 +266,7 @@ describeWithChromium('the dashboard in Chromium', () => {
     for (const id of [dock, bins, forklift]) {
       many.push(await openConflict(ada, bob, id ?? '', { server: 10, local: 15 }));
     }
-    const bulk = page.getByRole('group', { name: '3 conflicts on task estimate (minutes)' });
+    const bulk = page.getByRole('group', { name: '3 conflicts on task estimate minutes' });
     await bulk.getByLabel('Value for all').fill('50');
     await bulk.getByRole('button', { name: 'Set all' }).click();
     await expect.poll(() => page.getByRole('article').count(), { timeout: 15_000 }).toBe(0);
