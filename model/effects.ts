@@ -1,17 +1,12 @@
 /**
- * The local (optimistic) effect of each merge strategy: what a patch does to a field when no
- * one else wrote it concurrently, which is what the server will answer in the common case. The
- * client applies a local edit with these at once, before the server has seen it. Pure and
- * dependency-free, so the browser client imports it as the server does; keyed by Strategy like
- * the registry in model/strategies.ts.
+ * A patch's local (optimistic) effect on an entity: each field changes by its strategy entry's
+ * `localEffect` (model/strategies.ts), which is what the server will answer when nobody wrote
+ * the field concurrently. The client applies a local edit with these at once, before the server
+ * has seen it. Pure and dependency-free, so the browser client imports it as the server does.
  */
 
-import type {
-  FieldDescription,
-  JsonValue,
-  PatchFieldDescription,
-  Strategy,
-} from './description.ts';
+import type { FieldDescription, JsonValue, PatchFieldDescription } from './description.ts';
+import { type FieldOperations, strategies } from './strategies.ts';
 
 /** What the effects read of a field: the client embeds a subset of the description. */
 export type EffectField = Pick<
@@ -24,40 +19,6 @@ export interface EffectEntity {
   readonly fields: readonly EffectField[];
 }
 
-export type PatchRole = PatchFieldDescription['role'];
-
-/** One field's part of a patch, by role (`{ ADD: ['a'], REMOVE: ['b'] }`): only roles present. */
-export type FieldOperations = Partial<Record<PatchRole, unknown>>;
-
-/** A field's next value from its current value and the patch's operations on it. */
-export type LocalEffect = (current: unknown, operations: FieldOperations) => unknown;
-
-const replaceValue: LocalEffect = (current, operations) =>
-  'VALUE' in operations ? operations.VALUE : current;
-
-/**
- * The server orders a set by the stamp each item was last added with, ties by item (code-unit
- * order): everything a change adds, even an item already there, goes last, sorted; an item both
- * added and removed by one change stays (add wins at equal stamps).
- */
-const applySetOperations: LocalEffect = (current, operations) => {
-  if (!('ADD' in operations) && !('REMOVE' in operations)) return current;
-  const added = [...new Set(listOf(operations.ADD))].sort(compareCodeUnits);
-  const touched = new Set([...listOf(operations.REMOVE), ...added]);
-  return [...listOf(current).filter((item) => !touched.has(item)), ...added];
-};
-
-const addDelta: LocalEffect = (current, operations) =>
-  'DELTA' in operations ? Number(current ?? 0) + Number(operations.DELTA ?? 0) : current;
-
-export const localEffects: Readonly<Record<Strategy, LocalEffect>> = {
-  LWW: replaceValue,
-  TEXT: replaceValue,
-  MANUAL: replaceValue,
-  SET: applySetOperations,
-  COUNTER: addDelta,
-};
-
 /** A patch applied to an entity's field values; patch keys the entity does not have are ignored. */
 export function applyLocalPatch(
   entity: EffectEntity,
@@ -68,7 +29,7 @@ export function applyLocalPatch(
   for (const field of entity.fields) {
     const operations = operationsOn(field, patch);
     if (operations)
-      next[field.name] = localEffects[field.strategy](current[field.name], operations);
+      next[field.name] = strategies[field.strategy].localEffect(current[field.name], operations);
   }
   return next;
 }
@@ -185,13 +146,6 @@ function hasValue(patch: Readonly<Record<string, unknown>>, key: string): boolea
 
 function listOf(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
-}
-
-function compareCodeUnits(a: unknown, b: unknown): number {
-  const left = String(a);
-  const right = String(b);
-  if (left === right) return 0;
-  return left < right ? -1 : 1;
 }
 
 // Defaults are frozen description data; the entity gets its own copy to change.

@@ -3,8 +3,10 @@
  * selects it, the field types it accepts and how its patch fields are named. The model reader
  * uses the entries to check fields and to derive patch inputs.
  *
- * The pure merge functions are in model/merge; the server's merge of each strategy is the entry
- * of the same name in server/sync/strategies.ts. The client's local effect is still to come.
+ * Each entry also carries its local effect: what a patch does to the field when nobody wrote it
+ * concurrently, which the client applies at once (model/effects.ts) and the server answers in
+ * the common case. The pure merge functions are in model/merge; the server's merge of each
+ * strategy is the entry of the same name in server/sync/strategies.ts.
  */
 
 import type { FieldShape, PatchFieldDescription, Strategy } from './description.ts';
@@ -27,6 +29,45 @@ export interface StrategyDefinition {
   acceptsShape(shape: FieldShape): boolean;
   /** The patch input fields that change a field of this strategy. */
   patchFields(field: string, shape: FieldShape, names: PatchNameArguments): PatchFieldDescription[];
+  /** The field's next value from its current value and a patch's operations on it. */
+  localEffect: LocalEffect;
+}
+
+export type PatchRole = PatchFieldDescription['role'];
+
+/** One field's part of a patch, by role (`{ ADD: ['a'], REMOVE: ['b'] }`): only roles present. */
+export type FieldOperations = Partial<Record<PatchRole, unknown>>;
+
+/** A field's next value from its current value and the patch's operations on it. */
+export type LocalEffect = (current: unknown, operations: FieldOperations) => unknown;
+
+const replaceValue: LocalEffect = (current, operations) =>
+  'VALUE' in operations ? operations.VALUE : current;
+
+/**
+ * The server orders a set by the stamp each item was last added with, ties by item (code-unit
+ * order): everything a change adds, even an item already there, goes last, sorted; an item both
+ * added and removed by one change stays (add wins at equal stamps).
+ */
+const applySetOperations: LocalEffect = (current, operations) => {
+  if (!('ADD' in operations) && !('REMOVE' in operations)) return current;
+  const added = [...new Set(listOf(operations.ADD))].sort(compareCodeUnits);
+  const touched = new Set([...listOf(operations.REMOVE), ...added]);
+  return [...listOf(current).filter((item) => !touched.has(item)), ...added];
+};
+
+const addDelta: LocalEffect = (current, operations) =>
+  'DELTA' in operations ? Number(current ?? 0) + Number(operations.DELTA ?? 0) : current;
+
+function listOf(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function compareCodeUnits(a: unknown, b: unknown): number {
+  const left = String(a);
+  const right = String(b);
+  if (left === right) return 0;
+  return left < right ? -1 : 1;
 }
 
 const isSingleValue = (shape: FieldShape): boolean => !shape.list;
@@ -42,6 +83,7 @@ export const strategies: Readonly<Record<Strategy, StrategyDefinition>> = {
     accepts: 'any scalar or enum field (not a list)',
     acceptsShape: isSingleValue,
     patchFields: valuePatchField,
+    localEffect: replaceValue,
   },
   TEXT: {
     strategy: 'TEXT',
@@ -49,6 +91,7 @@ export const strategies: Readonly<Record<Strategy, StrategyDefinition>> = {
     accepts: 'String or String!',
     acceptsShape: (shape) => isSingleValue(shape) && shape.typeName === 'String',
     patchFields: valuePatchField,
+    localEffect: replaceValue,
   },
   SET: {
     strategy: 'SET',
@@ -71,6 +114,7 @@ export const strategies: Readonly<Record<Strategy, StrategyDefinition>> = {
         },
       ];
     },
+    localEffect: applySetOperations,
   },
   COUNTER: {
     strategy: 'COUNTER',
@@ -88,6 +132,7 @@ export const strategies: Readonly<Record<Strategy, StrategyDefinition>> = {
         graphqlType: shape.typeName,
       },
     ],
+    localEffect: addDelta,
   },
   MANUAL: {
     strategy: 'MANUAL',
@@ -95,6 +140,7 @@ export const strategies: Readonly<Record<Strategy, StrategyDefinition>> = {
     accepts: 'a scalar other than JSON, or an enum (not a list)',
     acceptsShape: (shape) => isSingleValue(shape) && shape.typeName !== 'JSON',
     patchFields: valuePatchField,
+    localEffect: replaceValue,
   },
 };
 

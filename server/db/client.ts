@@ -8,14 +8,12 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { pgliteEngineFactory, postgresEngineFactory } from './adapters.ts';
 import { type Prisma, PrismaClient } from './generated/prisma/client.ts';
 
+// Platform tables only: the model's entity tables are read through server/sync, by the model.
 export type {
   AppliedMutation,
   ChangeLog,
-  Comment,
   Conflict,
   Member,
-  Project,
-  Task,
   Workspace,
 } from './generated/prisma/client.ts';
 export { Prisma, PrismaClient } from './generated/prisma/client.ts';
