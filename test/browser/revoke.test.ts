@@ -54,14 +54,23 @@ describeWithChromium('access revoked, in Chromium', () => {
           opening.onsuccess = () => resolve(opening.result);
           opening.onerror = () => reject(opening.error);
         });
-        const keys = await new Promise<IDBValidKey[]>((resolve, reject) => {
-          const request = db.transaction('items').objectStore('items').getAllKeys();
-          request.onsuccess = () => resolve(request.result);
-          request.onerror = () => reject(request.error);
-        });
+        // Single records in `items`; the replica's entity records in `records`, keyed by
+        // [collection, entity], and its cursor in `cursors` (client/storage/indexeddb.ts).
+        const keysOf = (store: string) =>
+          new Promise<IDBValidKey[]>((resolve, reject) => {
+            const request = db.transaction(store).objectStore(store).getAllKeys();
+            request.onsuccess = () => resolve(request.result);
+            request.onerror = () => reject(request.error);
+          });
+        const keys = [
+          ...(await keysOf('items')),
+          ...(await keysOf('records')).map((key) => (Array.isArray(key) ? key[0] : key)),
+          ...(await keysOf('cursors')),
+        ];
         db.close();
         const journal = Object.keys(localStorage);
-        return [...keys.map(String), ...journal].filter((key) => key.includes(workspace));
+        const stored = [...new Set(keys.map(String)), ...journal];
+        return stored.filter((key) => key.includes(workspace));
       },
       [DATABASE, workspaceId] as const,
     );

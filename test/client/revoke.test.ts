@@ -76,7 +76,8 @@ describe('access revoked', () => {
     sync.tasks.delete(created);
     await eventually(async () => {
       const stored = (await storedFor(directory, workspaceId)).join();
-      return stored.includes('item-outbox') && stored.includes('item-replica');
+      // The outbox is one record; the replica a log of entity records (client/storage/file.ts).
+      return stored.includes('item-outbox') && stored.includes('records-replica');
     }, 'the outbox and replica records on disk');
 
     await removeBob(workspaceId);
