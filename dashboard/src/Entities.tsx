@@ -105,7 +105,9 @@ function useNewestFirst(rows: Row[]): Row[] {
   const places = useRef(new Map<string, number>());
   const unseen = rows
     .filter((row) => !places.current.has(row.id))
-    .sort((a, b) => changedAt(a) - changedAt(b) || a.id.localeCompare(b.id));
+    // Stable: rows changed in one push share a time and keep the list's order (the server's
+    // sequence), so the last one written still comes first.
+    .sort((a, b) => changedAt(a) - changedAt(b));
   for (const row of unseen) places.current.set(row.id, places.current.size);
   const place = (row: Row) => places.current.get(row.id) ?? 0;
   return [...rows].sort((a, b) => place(b) - place(a));

@@ -120,9 +120,10 @@ describeWithChromium('the dashboard on the field-service example model', () => {
       'mutation { createWorkspace(name: "North region") { id } }',
     );
     const workspaceId = createWorkspace.id;
+    // An ADMIN: a work order belongs to its dispatcher (@owner), whom only ADMINs may overrule.
     await graphql(
       'dispatcher',
-      'mutation($w: ID!) { addMember(workspaceId: $w, userId: "technician", role: EDITOR) { userId } }',
+      'mutation($w: ID!) { addMember(workspaceId: $w, userId: "technician", role: ADMIN) { userId } }',
       { w: workspaceId },
     );
     const [siteId, orderId] = [randomUUID(), randomUUID()];
