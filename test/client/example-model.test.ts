@@ -100,7 +100,9 @@ describe.each(testDatabaseKinds())('the generated client of the field-service ex
     )) as CopyClientModule;
     const client = module.createSyncClient({
       url: `${server.url}/graphql`,
-      getToken: () => signToken(secret, dispatcher),
+      // A fixed token, as an app signed in before going offline has: the client knows its
+      // user without a request, so its local guess of the owner fields is that user.
+      token: await signToken(secret, dispatcher),
       workspaceId,
       storage: { file: storageDir },
       fetch: network.fetch,
