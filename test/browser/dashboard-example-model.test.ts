@@ -7,13 +7,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { storageKeys } from '../../dashboard/src/session.ts';
 import { signToken } from '../../server/auth/jwt.ts';
-import {
-  graphqlAt,
-  type ServerProcess,
-  startServerProcess,
-  tsxServerCommand,
-} from '../fault/server-process.ts';
-import { createModelCopy, type ModelCopy, runNpm } from '../support/model-copy.ts';
+import { graphqlAt, type ServerProcess } from '../fault/server-process.ts';
+import { type ModelServer, startModelServer } from '../support/model-copy.ts';
 import { describeWithChromium, launchChromium } from './harness.ts';
 
 const exampleModel = new URL('../../examples/field-service/model.graphql', import.meta.url);
@@ -25,29 +20,30 @@ const secret = 'dashboard-example-model-secret-of-32-chars';
  * Nothing of the default model (Task, Project, Comment) exists there.
  */
 describeWithChromium('the dashboard on the field-service example model', () => {
-  let copy: ModelCopy;
   let server: ServerProcess;
+  let stopServer: (() => Promise<void>) | undefined;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    copy = await createModelCopy({ model: await readFile(exampleModel, 'utf8') });
-    await runNpm(copy.dir, ['db:migration', '--', 'field_service']);
-    // NODE_ENV production: vitest sets `test`, which would bundle React's development build.
-    await promisify(execFile)(
-      process.execPath,
-      ['dashboard/build.mjs', '--outDir', join(copy.dir, 'dashboard/dist')],
-      { cwd: copy.dir, env: { ...process.env, NODE_ENV: 'production' } },
-    );
-    [server, browser] = await Promise.all([
-      startServerProcess({
-        command: tsxServerCommand,
-        cwd: copy.dir,
-        env: { DATA_DIR: join(copy.dir, 'data'), AUTH_SECRET: secret, LOG_LEVEL: 'warn' },
+    let running: ModelServer;
+    [running, browser] = await Promise.all([
+      startModelServer({
+        model: await readFile(exampleModel, 'utf8'),
+        kind: 'pglite',
+        secret,
+        // NODE_ENV production: vitest sets `test`, which would bundle React's development build.
+        prepare: (dir) =>
+          promisify(execFile)(
+            process.execPath,
+            ['dashboard/build.mjs', '--outDir', join(dir, 'dashboard/dist')],
+            { cwd: dir, env: { ...process.env, NODE_ENV: 'production' } },
+          ).then(() => undefined),
       }),
       launchChromium(),
     ]);
+    ({ server, stop: stopServer } = running);
   }, 600_000);
 
   afterEach(async () => {
@@ -57,8 +53,7 @@ describeWithChromium('the dashboard on the field-service example model', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await server?.stop();
-    await copy?.remove();
+    await stopServer?.();
   });
 
   async function graphql<T>(

@@ -9,14 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelAccessors, SyncClient, SyncClientOptions } from '../../client/index.ts';
 import { loadModel } from '../../model/load.ts';
 import { signToken } from '../../server/auth/jwt.ts';
-import {
-  graphqlAt,
-  type ServerProcess,
-  startServerProcess,
-  tsxServerCommand,
-} from '../fault/server-process.ts';
-import { createTestDatabase, type TestDatabase, testDatabaseKinds } from '../support/database.ts';
-import { createModelCopy, type ModelCopy, runNpm } from '../support/model-copy.ts';
+import { graphqlAt, type ServerProcess } from '../fault/server-process.ts';
+import { testDatabaseKinds } from '../support/database.ts';
+import { type ModelCopy, type ModelServer, startModelServer } from '../support/model-copy.ts';
 import { eventually, Network } from './helpers.ts';
 
 const examplePath = new URL('../../examples/field-service/model.graphql', import.meta.url);
@@ -57,34 +52,25 @@ describe.each(testDatabaseKinds())(
   (kind) => {
     const secret = randomBytes(32).toString('base64url');
     let copy: ModelCopy | undefined;
-    let database: TestDatabase | undefined;
     let server: ServerProcess | undefined;
+    let running: ModelServer | undefined;
     let storageDir: string | undefined;
     const clients: ExampleClient[] = [];
 
     beforeAll(async () => {
-      copy = await createModelCopy({ model: await readFile(examplePath, 'utf8') });
-      await runNpm(copy.dir, ['db:migration', '--', 'field_service']);
-      database = await createTestDatabase(kind);
-      server = await startServerProcess({
-        command: tsxServerCommand,
-        cwd: copy.dir,
-        env: {
-          AUTH_SECRET: secret,
-          DATA_DIR: database.options.dataDir ?? join(copy.dir, 'data'),
-          ...(database.options.databaseUrl ? { DATABASE_URL: database.options.databaseUrl } : {}),
-          LOG_LEVEL: 'warn',
-        },
+      running = await startModelServer({
+        model: await readFile(examplePath, 'utf8'),
+        kind,
+        secret,
       });
+      ({ copy, server } = running);
       storageDir = await mkdtemp(join(tmpdir(), 'converge-example-client-'));
     }, 600_000);
 
     afterAll(async () => {
       for (const client of clients) await client.close().catch(() => undefined);
-      await server?.stop();
-      await database?.drop();
+      await running?.stop();
       if (storageDir) await rm(storageDir, { recursive: true, force: true });
-      await copy?.remove();
     });
 
     async function graphql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {

@@ -12,6 +12,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import {
+  type ServerProcess,
+  startServerProcess,
+  tsxServerCommand,
+} from '../fault/server-process.ts';
+import { createTestDatabase, type TestDatabase, type TestDatabaseKind } from './database.ts';
 
 const run = promisify(execFile);
 export const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -77,5 +83,56 @@ async function copyTrackedFiles(target: string): Promise<void> {
         if (error.code !== 'ENOENT') throw error;
       },
     );
+  }
+}
+
+export interface ModelServerOptions {
+  /** The text of the copy's model.graphql. */
+  model: string;
+  kind: TestDatabaseKind;
+  /** The HS256 secret the server verifies tokens with. */
+  secret: string;
+  /** Runs in the copy after its migration is written, before the server starts (a page build). */
+  prepare?: (dir: string) => Promise<void>;
+}
+
+export interface ModelServer {
+  copy: ModelCopy;
+  server: ServerProcess;
+  /** Stops the server, drops its database and removes the copy. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A server of another model, started as a team would after editing model.graphql: a generated
+ * copy, `npm run db:migration -- model`, then the server (applying it) on a fresh database.
+ */
+export async function startModelServer(options: ModelServerOptions): Promise<ModelServer> {
+  const copy = await createModelCopy({ model: options.model });
+  let database: TestDatabase | undefined;
+  let server: ServerProcess | undefined;
+  const stop = async () => {
+    await server?.stop();
+    await database?.drop();
+    await copy.remove();
+  };
+  try {
+    await runNpm(copy.dir, ['db:migration', '--', 'model']);
+    await options.prepare?.(copy.dir);
+    database = await createTestDatabase(options.kind);
+    server = await startServerProcess({
+      command: tsxServerCommand,
+      cwd: copy.dir,
+      env: {
+        AUTH_SECRET: options.secret,
+        DATA_DIR: database.options.dataDir ?? join(copy.dir, 'data'),
+        ...(database.options.databaseUrl ? { DATABASE_URL: database.options.databaseUrl } : {}),
+        LOG_LEVEL: 'warn',
+      },
+    });
+    return { copy, server, stop };
+  } catch (error) {
+    await stop();
+    throw error;
   }
 }
