@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { appendFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { SerializedEntries, SerializedRequest } from '@urql/exchange-graphcache';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SyncEntity } from '../../client/entities.ts';
 import { Replica } from '../../client/replica.ts';
@@ -10,17 +9,16 @@ import { createFileStorage, type FileStorageOptions } from '../../client/storage
 import {
   createMemoryStorage,
   encryptStorage,
-  fromStorageAdapter,
   type RecordChanges,
   type SyncStorage,
 } from '../../client/storage/index.ts';
 
 import 'fake-indexeddb/auto';
+import { FAST_KDF, storageKinds } from './storage-kinds.ts';
 
 const { createIndexedDbStorage } = await import('../../client/storage/indexeddb.ts');
 
 const temporary: string[] = [];
-const FAST_KDF = { iterations: 1_000 };
 const KEY = 'replica:w1';
 
 async function tempDir(): Promise<string> {
@@ -47,62 +45,7 @@ async function loaded(storage: SyncStorage): Promise<Replica> {
   return replica;
 }
 
-/** Opens handles on one underlying store, as a restart or a second process would. */
-interface Kind {
-  name: string;
-  open(): Promise<() => SyncStorage>;
-}
-
-const kinds: Kind[] = [
-  {
-    name: 'memory',
-    async open() {
-      const shared = createMemoryStorage();
-      return () => shared;
-    },
-  },
-  {
-    name: 'file',
-    async open() {
-      const dir = await tempDir();
-      return () => createFileStorage(dir);
-    },
-  },
-  {
-    name: 'IndexedDB',
-    async open() {
-      const name = `converge-${crypto.randomUUID()}`;
-      return () => createIndexedDbStorage(name);
-    },
-  },
-  {
-    name: 'encrypted file',
-    async open() {
-      const dir = await tempDir();
-      return () => encryptStorage(createFileStorage(dir), 'correct horse battery staple', FAST_KDF);
-    },
-  },
-  {
-    name: 'encrypted IndexedDB',
-    async open() {
-      const name = `converge-${crypto.randomUUID()}`;
-      return () => encryptStorage(createIndexedDbStorage(name), 'battery staple', FAST_KDF);
-    },
-  },
-  {
-    name: 'urql StorageAdapter (one record)',
-    async open() {
-      const shared = createMemoryStorage();
-      const plain = {
-        readData: () => shared.readData(),
-        writeData: (delta: SerializedEntries) => shared.writeData(delta),
-        readMetadata: async () => (await shared.readMetadata?.()) ?? null,
-        writeMetadata: (json: SerializedRequest[]) => shared.writeMetadata?.(json),
-      };
-      return () => fromStorageAdapter(plain);
-    },
-  },
-];
+const kinds = storageKinds({ tempDir, indexedDb: createIndexedDbStorage });
 
 describe.each(kinds)('replica on $name storage', (kind) => {
   it('keeps entities and the cursor across a restart', async () => {

@@ -2,20 +2,18 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { SerializedEntries, SerializedRequest } from '@urql/exchange-graphcache';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFileStorage } from '../../client/storage/file.ts';
 import {
   createMemoryStorage,
   encryptStorage,
-  fromStorageAdapter,
   openStorage,
   StorageErrorCode,
   type SyncStorage,
 } from '../../client/storage/index.ts';
+import { FAST_KDF, storageKinds } from './storage-kinds.ts';
 
 const temporary: string[] = [];
-const FAST_KDF = { iterations: 1_000 };
 
 async function tempDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'converge-storage-'));
@@ -27,48 +25,7 @@ afterEach(async () => {
   await Promise.all(temporary.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
-/** Two handles on one underlying store, as two processes (or a restart) would have. */
-interface Kind {
-  name: string;
-  open(): Promise<() => SyncStorage>;
-}
-
-const kinds: Kind[] = [
-  {
-    name: 'memory',
-    async open() {
-      const shared = createMemoryStorage();
-      return () => shared;
-    },
-  },
-  {
-    name: 'file',
-    async open() {
-      const dir = await tempDir();
-      return () => createFileStorage(dir);
-    },
-  },
-  {
-    name: 'urql StorageAdapter',
-    async open() {
-      const shared = createMemoryStorage();
-      const plain = {
-        readData: () => shared.readData(),
-        writeData: (delta: SerializedEntries) => shared.writeData(delta),
-        readMetadata: async () => (await shared.readMetadata?.()) ?? null,
-        writeMetadata: (json: SerializedRequest[]) => shared.writeMetadata?.(json),
-      };
-      return () => fromStorageAdapter(plain);
-    },
-  },
-  {
-    name: 'encrypted file',
-    async open() {
-      const dir = await tempDir();
-      return () => encryptStorage(createFileStorage(dir), 'correct horse battery staple', FAST_KDF);
-    },
-  },
-];
+const kinds = storageKinds({ tempDir });
 
 describe.each(kinds)('$name storage', (kind) => {
   it('round-trips graphcache entries, deltas that delete, and metadata', async () => {
