@@ -4,6 +4,7 @@ import {
   createRequest,
   type DocumentInput,
   type GraphQLRequest,
+  makeOperation,
   makeResult,
   type Operation,
   type OperationResult,
@@ -34,6 +35,7 @@ import {
   type PushChangesMutation,
 } from './generated/graphql.ts';
 import { HybridClock } from './hlc.ts';
+import { HydrationDocument, hydrationKeys } from './hydration.ts';
 import { uuidv4 } from './ids.ts';
 import { isNetworkError } from './network.ts';
 import {
@@ -193,6 +195,9 @@ export class SyncEngine implements ExchangeHooks {
   private revoked = false;
   private purging: Promise<void> = Promise.resolve();
   private sending = false;
+  private hydrationKeys: readonly string[] | undefined;
+  /** See askCacheAgain(). */
+  private readonly askedBeforeReady = new Map<number, Operation>();
   private pulling: Promise<void> | undefined;
   private windowTimer: Timer | undefined;
   private retryTimer: Timer | undefined;
@@ -387,22 +392,40 @@ export class SyncEngine implements ExchangeHooks {
     // Closed before ready: the early edits are being stored (close() waits for that).
     if (this.closed) return;
 
-    await this.hydrate();
-    this.adoptEarlyEdits();
+    // Edits first, then the list that holds them: no answer shows the stored list without them.
     for (const entry of this.entries) this.attach(entry);
+    await this.hydrate();
+    for (const entry of this.adoptEarlyEdits()) this.attach(entry);
     this.ready = true;
+    this.askCacheAgain();
     this.publishStatus();
     if (this.entries.length > 0) this.scheduleWindow();
     void this.pull().catch(() => undefined);
   }
 
+  /**
+   * App queries that missed the cache before it was hydrated went to the network, and offline
+   * they get no answer: graphcache does not run them again when hydration fills the fields
+   * they read. They are asked of the cache once more; what it cannot answer goes out again.
+   */
+  private askCacheAgain(): void {
+    for (const operation of this.askedBeforeReady.values()) {
+      this.client.reexecuteOperation(
+        makeOperation('query', operation, { ...operation.context, requestPolicy: 'cache-first' }),
+      );
+    }
+    this.askedBeforeReady.clear();
+  }
+
   /** Moves edits made before storage was open into the outbox, with their base version. */
-  private adoptEarlyEdits(): void {
-    for (const entry of this.early.splice(0)) {
+  private adoptEarlyEdits(): OutboxEntry[] {
+    const adopted = this.early.splice(0);
+    for (const entry of adopted) {
       entry.baseVersion = entry.op === 'create' ? 0 : this.baseVersionAtEdit(entry);
       this.entries.push(entry);
       this.persistAppend(entry);
     }
+    return adopted;
   }
 
   private get outboxKey(): string {
@@ -458,15 +481,29 @@ export class SyncEngine implements ExchangeHooks {
     });
   }
 
-  /** Writes the replica into graphcache, so a restart offline shows what was there. */
+  /**
+   * Links the stored entities and the pending edits' new ones into the workspace's full list
+   * in graphcache, so a restart offline shows what was there; the stored entities themselves
+   * are read from the replica until the cache holds them (lazy hydration, cache.ts).
+   */
   private async hydrate(): Promise<void> {
     const replica = this.replica;
-    if (!replica || (replica.all().length === 0 && replica.cursor === null)) return;
-    await this.privateQuery(
-      ChangesSinceDocument,
-      { workspaceId: this.options.workspaceId },
-      { hydrate: true },
-    );
+    if (!replica || (replica.size === 0 && replica.cursor === null)) return;
+    this.hydrationKeys = hydrationKeys(replica, this.entries);
+    try {
+      await this.privateQuery(
+        HydrationDocument,
+        { workspaceId: this.options.workspaceId },
+        { hydrate: true },
+      );
+    } finally {
+      this.hydrationKeys = undefined;
+    }
+  }
+
+  /** While hydrate() runs: the keys its list is to hold (cache.ts, linkHydration). */
+  hydrationOf(workspaceId: string): readonly string[] | undefined {
+    return workspaceId === this.options.workspaceId ? this.hydrationKeys : undefined;
   }
 
   /** The engine's own queries: network only, under keys no app query shares. */
@@ -505,6 +542,9 @@ export class SyncEngine implements ExchangeHooks {
 
   claim(operation: Operation): boolean {
     const converge = operation.context.converge as ConvergeContext | undefined;
+    if (!this.ready && operation.kind === 'query' && !converge) {
+      this.askedBeforeReady.set(operation.key, operation);
+    }
     if (operation.kind === 'mutation' && rootField(operation.query) === 'pushChanges') {
       this.claimedKeys.add(operation.key);
       if (converge?.mutationId) {
@@ -518,11 +558,10 @@ export class SyncEngine implements ExchangeHooks {
     }
     if (operation.kind === 'query' && (converge?.hydrate || converge?.echo)) {
       this.claimedKeys.add(operation.key);
-      // Echoes take the newest copy by the time they are written.
-      const entities =
-        converge.echo?.map((entity) => this.replica?.get(entity.__typename, entity.id) ?? entity) ??
-        this.replica?.all() ??
-        [];
+      // Echoes take the newest copy by the time they are written; hydration has no entities.
+      const entities = converge.echo?.map(
+        (entity) => this.replica?.get(entity.__typename, entity.id) ?? entity,
+      );
       queueMicrotask(() => this.transport?.deliver(this.localResult(operation, entities)));
       return true;
     }
@@ -530,6 +569,7 @@ export class SyncEngine implements ExchangeHooks {
   }
 
   release(operation: Operation): boolean {
+    this.askedBeforeReady.delete(operation.key);
     if (!this.claimedKeys.delete(operation.key)) return false;
     const mutationId = this.attachedKeys.get(operation.key);
     if (mutationId !== undefined) {
@@ -574,15 +614,22 @@ export class SyncEngine implements ExchangeHooks {
     return copy;
   }
 
-  /** A changesSince answer the engine gives from what it holds (hydration and echoes). */
-  private localResult(operation: Operation, entities: SyncEntity[]): OperationResult {
-    const data: ChangesSinceQuery = {
+  /**
+   * A changesSince answer the engine gives from what it holds: echoed entities, or none for
+   * hydration (whose document does not ask for them).
+   */
+  private localResult(operation: Operation, entities?: SyncEntity[]): OperationResult {
+    const data: Omit<ChangesSinceQuery, 'changesSince'> & {
+      changesSince: Omit<ChangesSinceQuery['changesSince'], 'entities'> & {
+        entities?: SyncEntity[];
+      };
+    } = {
       __typename: 'Query',
       changesSince: {
         __typename: 'ChangeBatch',
         cursor: this.replica?.cursor ?? '',
         hasMore: false,
-        entities,
+        ...(entities ? { entities } : {}),
       },
     };
     return makeResult(operation, { data });

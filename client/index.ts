@@ -251,6 +251,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     userId: () => subjectOf(lastToken),
     now,
     latest: (typename, id) => engine.latest(typename, id),
+    hydration: (workspaceId) => engine.hydrationOf(workspaceId),
   });
   const storageForCache = lazyCacheStorage(engine);
   const client = new Client({
