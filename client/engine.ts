@@ -20,13 +20,20 @@ import {
   type SyncEntity,
   typenameOf,
 } from './entities.ts';
+import {
+  type ChangeResult,
+  type Conflict,
+  SyncEventBus,
+  type SyncEventName,
+  type SyncEvents,
+  type SyncStatus,
+} from './events.ts';
 import type { ExchangeHooks, Transport } from './exchange.ts';
 import {
   ChangesSinceDocument,
   type ChangesSinceQuery,
   ConflictChangedDocument,
   type ConflictChangedSubscription,
-  type ConflictFieldsFragment,
   ConflictsDocument,
   type ConflictsQuery,
   EntityChangedDocument,
@@ -51,61 +58,11 @@ import {
   accessFromCatchUp,
   forbiddenError,
   purgeWorkspace,
-  type RevokedEvent,
   WorkspaceRevokedError,
 } from './revocation.ts';
 import type { SyncJournal, SyncStorage } from './storage/types.ts';
 
-export type ChangeResult = PushChangesMutation['pushChanges']['results'][number];
-export type Conflict = ConflictFieldsFragment;
-
-/** A snapshot of the client's sync state. */
-export interface SyncStatus {
-  /** The last request or connection reached the server. */
-  online: boolean;
-  /** Local changes not yet acknowledged by the server. */
-  pending: number;
-  /** Where the client has caught up to in the workspace's change stream. */
-  cursor: string | null;
-  /** Open conflicts of the workspace that the client knows of. */
-  openConflicts: number;
-  /** Local changes the server rejected since this client started. */
-  rejected: number;
-  /**
-   * The server refused the token (UNAUTHENTICATED). With getToken, requests go on, asking it
-   * for a token each time; with a static token, nothing is sent until setToken().
-   */
-  tokenRefused: boolean;
-  /**
-   * The server no longer lets this user into the workspace: the client has stopped and
-   * deleted the workspace's local data (see the `revoked` event).
-   */
-  revoked: boolean;
-}
-
-export interface SyncEvents {
-  /** A change of this client opened a conflict; the server kept its value for that field. */
-  conflict: { change: OutboxEntry; result: ChangeResult; conflict: Conflict };
-  /** The server refused a change of this client; the cache shows the server's state again. */
-  rejected: {
-    change: OutboxEntry;
-    result: ChangeResult;
-    error: NonNullable<ChangeResult['error']>;
-  };
-  /** Every acknowledged change, whatever its status. */
-  result: { change: OutboxEntry; result: ChangeResult };
-  /** The server refused the token (UNAUTHENTICATED): fired when that starts, not per request. */
-  auth: { error: { code: 'UNAUTHENTICATED'; message: string } };
-  /**
-   * Access to the workspace was revoked: the client stopped, deleted the workspace's stored
-   * data, and hands over the edits that were never sent.
-   */
-  revoked: RevokedEvent;
-  /** Something failed in the background (storage, an unexpected server answer). */
-  error: { error: unknown };
-}
-
-export type SyncEventName = keyof SyncEvents;
+export type { ChangeResult, Conflict, SyncEventName, SyncEvents, SyncStatus } from './events.ts';
 
 export interface EngineOptions {
   workspaceId: string;
@@ -173,8 +130,7 @@ export class SyncEngine implements ExchangeHooks {
   private readonly conflicts = new Map<string, Conflict>();
   /** Live entities waiting to be written again on top (see echo()), by cache key. */
   private readonly echoes = new Map<string, SyncEntity>();
-  private readonly listeners = new Map<SyncEventName, Set<(event: never) => void>>();
-  private readonly statusListeners = new Set<(status: SyncStatus) => void>();
+  private readonly events = new SyncEventBus();
   private readonly onlineCallbacks: (() => void)[] = [];
   private readonly ackWaiters: {
     ids: Set<string>;
@@ -206,7 +162,6 @@ export class SyncEngine implements ExchangeHooks {
   private retryAttempt = 0;
   private probeAttempt = 0;
   private liveAttempt = 0;
-  private lastStatus = '';
   private readonly subscriptions: { unsubscribe(): void }[] = [];
   readonly started: Promise<void>;
 
@@ -253,18 +208,14 @@ export class SyncEngine implements ExchangeHooks {
   }
 
   onStatus(listener: (status: SyncStatus) => void): () => void {
-    this.statusListeners.add(listener);
-    return () => this.statusListeners.delete(listener);
+    return this.events.onStatus(listener);
   }
 
   on<Name extends SyncEventName>(
     name: Name,
     listener: (event: SyncEvents[Name]) => void,
   ): () => void {
-    const set = this.listeners.get(name) ?? new Set();
-    set.add(listener as (event: never) => void);
-    this.listeners.set(name, set);
-    return () => set.delete(listener as (event: never) => void);
+    return this.events.on(name, listener);
   }
 
   /** Something failed beside the engine (a token renewal): reported, never silent. */
@@ -347,7 +298,7 @@ export class SyncEngine implements ExchangeHooks {
     await this.purging;
     await this.replica?.persist().catch(() => undefined);
     await this.storage?.close();
-    this.statusListeners.clear();
+    this.events.clearStatusListeners();
   }
 
   /** No more timers, retries or live streams. */
@@ -1124,20 +1075,12 @@ export class SyncEngine implements ExchangeHooks {
     if (this.ready) this.tryNow();
   }
 
-  // ---- events -----------------------------------------------------------------------------
-
   private emit<Name extends SyncEventName>(name: Name, event: SyncEvents[Name]): void {
-    for (const listener of this.listeners.get(name) ?? []) {
-      (listener as (event: SyncEvents[Name]) => void)(event);
-    }
+    this.events.emit(name, event);
   }
 
   private publishStatus(): void {
-    const status = this.status();
-    const serialized = JSON.stringify(status);
-    if (serialized === this.lastStatus) return;
-    this.lastStatus = serialized;
-    for (const listener of this.statusListeners) listener(status);
+    this.events.publishStatus(this.status());
   }
 
   /** Cache key of an entity, for callers that read the cache. */
