@@ -70,13 +70,13 @@ describe.each(testDatabaseKinds())('changesSince written by the database on %s',
     alice = syncClient(server, 'alice', workspaceId);
     context = { services: server.app.services, user: { userId: 'alice' }, requestId: 'test' };
     const projectId = newId();
-    const taskIds = [newId(), newId(), newId()];
+    const [firstTask, yearOne, lastYear] = [newId(), newId(), newId()];
     await alice.push(
       { project: { id: projectId, patch: { name: awkward } } },
       { project: { id: newId(), patch: { name: 'Colored', color: '#A0b1C2', archived: true } } },
       {
         task: {
-          id: taskIds[0],
+          id: firstTask,
           patch: {
             title: awkward,
             notes: `${awkward}\n`.repeat(3),
@@ -90,13 +90,13 @@ describe.each(testDatabaseKinds())('changesSince written by the database on %s',
           },
         },
       },
-      { task: { id: taskIds[1], patch: { title: 'first year', dueAt: '0001-01-01T00:00:00Z' } } },
+      { task: { id: yearOne, patch: { title: 'first year', dueAt: '0001-01-01T00:00:00Z' } } },
       {
-        task: { id: taskIds[2], patch: { title: 'last year', dueAt: '9999-12-31T23:59:59.999Z' } },
+        task: { id: lastYear, patch: { title: 'last year', dueAt: '9999-12-31T23:59:59.999Z' } },
       },
-      { comment: { id: newId(), patch: { taskId: taskIds[0], body: awkward } } },
+      { comment: { id: newId(), patch: { taskId: firstTask, body: awkward } } },
     );
-    await alice.push({ task: { id: taskIds[1], baseVersion: 1, delete: true } });
+    await alice.push({ task: { id: yearOne, baseVersion: 1, delete: true } });
   });
   afterAll(() => server?.stop());
 
