@@ -1,5 +1,6 @@
 import type { Cluster, ServerProcess } from './cluster.ts';
 import type { BenchOptions } from './options.ts';
+import { measuredWindow } from './profiles.ts';
 import { log } from './push.ts';
 import type { RawStore } from './raw.ts';
 import { round, timed } from './stats.ts';
@@ -41,7 +42,9 @@ export async function benchPull(
   await rawPages(raw, workspaceId, limit, warmupPages);
 
   log('pull: paging everything');
-  const ours = await timed(() => pullAll(server, reader, workspaceId, limit));
+  const ours = await measuredWindow('pull', () =>
+    timed(() => pullAll(server, reader, workspaceId, limit)),
+  );
   const rawRun = await timed(() => rawPages(raw, workspaceId, limit, Number.POSITIVE_INFINITY));
   const entities = ours.value.entities.length;
   if (entities !== rawRun.value) {

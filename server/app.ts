@@ -23,6 +23,7 @@ import {
   watchOpenConflicts,
 } from './observability/sync-metrics.ts';
 import { createSyncPubSub } from './pubsub.ts';
+import { useChangesSinceJson } from './schema/changes-since-json.ts';
 import type { Context, Services } from './schema/context.ts';
 import { schema } from './schema/index.ts';
 import { boundedParserCache, useSecurity, withServiceUnavailable } from './security/index.ts';
@@ -134,6 +135,8 @@ function createYogaServer(
       useDashboard(),
       ...useSecurity(services.config, services.logger),
       useHttpStreamLimits({ connectionLimit, logger: services.logger }),
+      // changesSince pages as the database writes them, when the query allows (issue 15).
+      useChangesSinceJson(),
       // Last: it replaces the response and copies the headers the others set.
       useCompression(),
     ],

@@ -3,6 +3,7 @@ import { getOperationAST, Kind } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { PrismaClient } from '../db/generated/prisma/client.ts';
 import { ConvergeError, ErrorCode } from '../errors.ts';
+import { jsonPulledEntities } from '../schema/changes-since-json.ts';
 import type { ChangeStatus, PushResult } from '../sync/types.ts';
 import type { Logger } from './logger.ts';
 import type { ChangeStatusLabel, Metrics, PoolStats } from './metrics.ts';
@@ -96,7 +97,7 @@ export function useSyncMetrics(metrics: Metrics): Plugin {
       return {
         onExecuteDone({ result }) {
           if (isAsyncIterable(result)) return;
-          const entities = countPulledEntities(result.data, pulls);
+          const entities = jsonPulledEntities(result) ?? countPulledEntities(result.data, pulls);
           if (entities > 0) metrics.sync.pullEntities.inc(entities);
         },
       };

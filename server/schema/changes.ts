@@ -1,9 +1,25 @@
-import { changesSince, getEntity } from '../sync/pull.ts';
+import { type ChangesSinceRequest, changesSince, getEntity } from '../sync/pull.ts';
 import type { EntityType } from '../sync/types.ts';
 import type { Builder } from './builder.ts';
 import { requireUser } from './context.ts';
 import type { EntityObjects } from './entity-objects.ts';
 import type { Enums } from './enums.ts';
+
+/** changesSince's arguments as the engine takes them (also read by ./changes-since-json.ts). */
+export function changesSinceRequest(args: {
+  workspaceId: string;
+  cursor?: string | null | undefined;
+  limit?: number | null | undefined;
+  types?: readonly string[] | null | undefined;
+}): ChangesSinceRequest {
+  return {
+    workspaceId: args.workspaceId,
+    cursor: args.cursor,
+    limit: args.limit ?? 500,
+    // Values of EntityTypeEnum, which lists exactly the model's entity types.
+    types: args.types as EntityType[] | null | undefined,
+  };
+}
 
 /** Pulling: `changesSince` and, per entity of the model, `<queryField>(id: ID!)`. */
 export function registerChanges(
@@ -33,13 +49,7 @@ export function registerChanges(
         types: t.arg({ type: [EntityTypeEnum] }),
       },
       resolve: (_root, args, context) =>
-        changesSince(context.services.prisma, requireUser(context), {
-          workspaceId: args.workspaceId,
-          cursor: args.cursor,
-          limit: args.limit ?? 500,
-          // Values of EntityTypeEnum, which lists exactly the model's entity types.
-          types: args.types as EntityType[] | null | undefined,
-        }),
+        changesSince(context.services.prisma, requireUser(context), changesSinceRequest(args)),
     }),
   }));
 

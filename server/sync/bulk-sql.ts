@@ -88,9 +88,9 @@ const appliedMutationColumns = {
   createdAt: 'timestamp(3)',
 } satisfies Record<Prisma.AppliedMutationScalarFieldEnum, string>;
 
-type Columns = Readonly<Record<string, string>>;
+export type Columns = Readonly<Record<string, string>>;
 
-const quote = (identifier: string) => `"${identifier}"`;
+export const quote = (identifier: string) => `"${identifier}"`;
 
 /** `jsonb_to_recordset(<source>) AS v("a" text, ...)`: typed rows from a JSON array. */
 function recordset(columns: Columns, source: string): string {
@@ -161,6 +161,12 @@ const entityStatements = new Map<EntityType, EntityStatements>(
     ];
   }),
 );
+
+/** An entity type's table and its columns' types (server/sync/page-json.ts reads pages from them). */
+export function entityTableOf(type: EntityType): { table: string; columns: Columns } {
+  const { table, columns } = statementsOf(type);
+  return { table, columns };
+}
 
 function statementsOf(type: EntityType): EntityStatements {
   const found = entityStatements.get(type);

@@ -1,6 +1,6 @@
 import type { PrismaClient } from '../db/generated/prisma/client.ts';
 import { badUserInput } from '../errors.ts';
-import { selectEntities, selectPage } from './bulk-sql.ts';
+import { type PageWindow, selectEntities, selectPage } from './bulk-sql.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { entityTypes } from './model.ts';
 import type { Actor, EntityType, SyncEntity } from './types.ts';
@@ -37,6 +37,29 @@ export async function changesSince(
   actor: Actor,
   request: ChangesSinceRequest,
 ): Promise<ChangeBatch> {
+  const plan = await planPage(prisma, actor, request);
+  if (plan.empty) return { entities: [], cursor: plan.cursor, hasMore: false };
+  const pages = await Promise.all(plan.types.map((type) => selectPage(prisma, type, plan.window)));
+  const ordered = pages.flat().sort((a, b) => a.seq - b.seq);
+  const hasMore = ordered.length > request.limit;
+  const entities = ordered.slice(0, request.limit);
+  return { entities, cursor: pageCursor(plan.window, hasMore, entities.at(-1)?.seq), hasMore };
+}
+
+/** What a changesSince page reads: nothing (`empty`, with the cursor to answer), or a window. */
+export type PagePlan =
+  | { empty: true; cursor: string }
+  | { empty: false; types: readonly EntityType[]; window: PageWindow };
+
+/**
+ * Everything changesSince decides before reading rows: the limit, the cursor, access, the
+ * watermark and the types. Shared by every way of reading the page (server/sync/page-json.ts).
+ */
+export async function planPage(
+  prisma: PrismaClient,
+  actor: Actor,
+  request: ChangesSinceRequest,
+): Promise<PagePlan> {
   if (!Number.isInteger(request.limit) || request.limit < 1 || request.limit > MAX_PULL_LIMIT) {
     throw badUserInput(`limit must be between 1 and ${MAX_PULL_LIMIT}`, { field: 'limit' });
   }
@@ -47,20 +70,19 @@ export async function changesSince(
     select: { seq: true },
   });
   const watermark = workspace.seq;
-  if (after >= watermark)
-    return { entities: [], cursor: encodeCursor(Math.max(after, watermark)), hasMore: false };
-
+  if (after >= watermark) return { empty: true, cursor: encodeCursor(Math.max(after, watermark)) };
   const types =
     request.types && request.types.length > 0 ? [...new Set(request.types)] : entityTypes;
-  const window = { workspaceId: request.workspaceId, after, watermark, take: request.limit + 1 };
-  const pages = await Promise.all(types.map((type) => selectPage(prisma, type, window)));
-  const ordered = pages.flat().sort((a, b) => a.seq - b.seq);
-  const hasMore = ordered.length > request.limit;
-  const entities = ordered.slice(0, request.limit);
-  const last = entities.at(-1);
-  // A full page continues after its last entity; a final page has seen everything up to the watermark.
-  const cursor = encodeCursor(hasMore && last ? last.seq : watermark);
-  return { entities, cursor, hasMore };
+  return {
+    empty: false,
+    types,
+    window: { workspaceId: request.workspaceId, after, watermark, take: request.limit + 1 },
+  };
+}
+
+/** A full page continues after its last entity; a final page has seen everything up to the watermark. */
+export function pageCursor(window: PageWindow, hasMore: boolean, lastSeq: number | undefined) {
+  return encodeCursor(hasMore && lastSeq !== undefined ? lastSeq : window.watermark);
 }
 
 /**
