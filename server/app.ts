@@ -26,6 +26,7 @@ import { createSyncPubSub } from './pubsub.ts';
 import type { Context, Services } from './schema/context.ts';
 import { schema } from './schema/index.ts';
 import { boundedParserCache, useSecurity, withServiceUnavailable } from './security/index.ts';
+import { useSharedEventResults } from './transport/fanout.ts';
 import {
   createUserConnectionLimit,
   type UserConnectionLimit,
@@ -134,6 +135,7 @@ function createYogaServer(
       useDashboard(),
       ...useSecurity(services.config, services.logger),
       useHttpStreamLimits({ connectionLimit, logger: services.logger }),
+      useSharedEventResults(metrics),
       // Last: it replaces the response and copies the headers the others set.
       useCompression(),
     ],
