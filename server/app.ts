@@ -67,9 +67,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       onKeySetUnavailable: (err) => logger.warn({ err }, 'JWKS endpoint unavailable'),
     });
     const metrics = createMetrics();
+    // The streams count themselves: they share one pub/sub subscription per workspace topic.
     const pubsub = instrumentPubSub(
       createSyncPubSub({ redisUrl: config.redisUrl, logger }),
       metrics,
+      { countSubscriptions: false },
     );
     const services: Services = { prisma: database.prisma, config, logger, pubsub, metrics };
     watchOpenConflicts(metrics, database.prisma);
