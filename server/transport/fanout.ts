@@ -95,7 +95,9 @@ export function useSharedEventResults(metrics: Metrics): Plugin {
       });
     }
     executed.inc();
-    const neutral = { ...(args.contextValue as Context), user: null, requestId: 'shared' };
+    // Only the services: nothing of the first subscriber (user, request, socket) is in reach.
+    const { services } = args.contextValue as Context;
+    const neutral: Context = { services, user: null, requestId: 'shared' };
     const result = execute({ ...args, contextValue: neutral, rootValue: event });
     results.set(shape, result);
     return then(result, (first) =>
