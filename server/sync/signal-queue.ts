@@ -6,8 +6,8 @@ const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
  * objects and promises per stream and per event.
  *
  * A reader that falls far behind (a slow socket) does not make the queue grow without end:
- * past `maxQueued` signals the queue is replaced by `overflow` alone (for a gap-free stream, a
- * resync: what was dropped is read again from the change log).
+ * a signal that finds `maxQueued` waiting replaces them, and itself, by `overflow` (for a
+ * gap-free stream, a resync: what was dropped is read again from the change log).
  */
 export class SignalQueue<T> implements AsyncIterableIterator<T> {
   private items: T[] = [];
