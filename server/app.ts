@@ -27,6 +27,7 @@ import { useChangesSinceJson } from './schema/changes-since-json.ts';
 import type { Context, Services } from './schema/context.ts';
 import { schema } from './schema/index.ts';
 import { boundedParserCache, useSecurity, withServiceUnavailable } from './security/index.ts';
+import { useSharedEventResults } from './transport/fanout.ts';
 import {
   createUserConnectionLimit,
   type UserConnectionLimit,
@@ -67,9 +68,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       onKeySetUnavailable: (err) => logger.warn({ err }, 'JWKS endpoint unavailable'),
     });
     const metrics = createMetrics();
+    // The streams count themselves: they share one pub/sub subscription per workspace topic.
     const pubsub = instrumentPubSub(
       createSyncPubSub({ redisUrl: config.redisUrl, logger }),
       metrics,
+      { countSubscriptions: false },
     );
     const services: Services = { prisma: database.prisma, config, logger, pubsub, metrics };
     watchOpenConflicts(metrics, database.prisma);
@@ -137,6 +140,7 @@ function createYogaServer(
       useHttpStreamLimits({ connectionLimit, logger: services.logger }),
       // changesSince pages as the database writes them, when the query allows (issue 15).
       useChangesSinceJson(),
+      useSharedEventResults(metrics),
       // Last: it replaces the response and copies the headers the others set.
       useCompression(),
     ],

@@ -4,7 +4,6 @@ import { createPubSub, type PubSub, type Repeater } from '@graphql-yoga/subscrip
 import { Redis } from 'ioredis';
 import type { Conflict, Role } from './db/generated/prisma/client.ts';
 import type { Logger } from './observability/logger.ts';
-import { tagRow } from './sync/model.ts';
 import type { CommittedChange, EntityType, SyncEntity } from './sync/types.ts';
 
 /** One applied change, as `entityChanged` delivers it (docs/protocol.md, entityChanged). */
@@ -172,16 +171,6 @@ function watchConnection(
 export function entityChangedEvent(change: CommittedChange): EntityChangedEvent {
   const { fieldMeta: _fieldMeta, ...entity } = change.entity;
   return { ...change, entity: entity as SyncEntity };
-}
-
-/**
- * The event as a subscriber receives it, its entity tagged with the event's entity type: an
- * event that crossed Redis is JSON and lost the tag that says which GraphQL type its entity
- * is (its dates are ISO strings, which the DateTime scalar serializes as they are).
- */
-export function tagEventEntity(event: EntityChangedEvent): EntityChangedEvent {
-  tagRow(event.entityType, event.entity);
-  return event;
 }
 
 /** Publishes what a committed transaction changed. Call only after the commit. */

@@ -41,6 +41,7 @@ export interface SyncMetrics {
   autoResolutionRatio: Gauge;
   pullEntities: Counter;
   subscriptions: Gauge<'kind'>;
+  subscriptionResults: Counter<'result'>;
   connections: Gauge<'transport'>;
   pubsubLag: Histogram<'topic'>;
   databasePool: Gauge<'state'>;
@@ -129,8 +130,16 @@ function createSyncMetrics(
   });
   subscriptions.set({ kind: 'entityChanged' }, 0);
   subscriptions.set({ kind: 'conflictChanged' }, 0);
+  const subscriptionResults = new Counter({
+    name: `${prefix}subscription_results_total`,
+    help: 'Subscription results, one per event and subscriber, by how each was made: executed, or shared with the other subscribers of the same document and variables',
+    labelNames: ['result'],
+    registers,
+  });
+  for (const result of ['executed', 'shared']) subscriptionResults.inc({ result }, 0);
   return {
     subscriptions,
+    subscriptionResults,
     changes,
     pushDuration: new Histogram({
       name: `${prefix}sync_push_duration_seconds`,

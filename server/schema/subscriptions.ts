@@ -1,39 +1,25 @@
-import { DroppingBuffer, Repeater } from '@graphql-yoga/subscription';
 import type { Conflict } from '../db/generated/prisma/client.ts';
 import { forbidden } from '../errors.ts';
-import { type EntityChangedEvent, type SyncPubSub, tagEventEntity } from '../pubsub.ts';
+import { type SubscriptionKind, trackSubscription } from '../observability/metrics.ts';
+import type { EntityChangedEvent } from '../pubsub.ts';
 import { decodeCursor, encodeCursor } from '../sync/cursor.ts';
+import { SignalQueue } from '../sync/signal-queue.ts';
 import { entityChangeStream, type LiveSignal } from '../sync/stream.ts';
 import type { Actor, EntityType } from '../sync/types.ts';
 import { requireAccess } from '../sync/workspaces.ts';
+import { listen, listenToResyncs } from '../topic-listeners.ts';
 import type { Builder } from './builder.ts';
 import type { ConflictObjectRef } from './conflict.ts';
 import { type Context, requireUser } from './context.ts';
 import type { EntityObjects } from './entity-objects.ts';
 import type { Enums } from './enums.ts';
 
-/**
- * Maps a pub/sub subscription into signals. A Repeater rather than an async generator: a
- * generator suspended in `for await` cannot be returned until its source yields again, which
- * would hang the end of a merged stream; a Repeater returns its source at once on stop.
- */
-function signals<T, S>(source: Repeater<T>, toSignal: (item: T) => S | null): Repeater<S> {
-  return new Repeater<S>(async (push, stop) => {
-    void stop.then(() => source.return());
-    for await (const item of source) {
-      const signal = toSignal(item);
-      if (signal !== null) await push(signal);
-    }
-    stop();
-  });
-}
+type AccessSignal = { kind: 'resync' } | { kind: 'revoked' } | { kind: 'recheck' };
 
-/** Signals that end a subscription when its user leaves the workspace. */
-function revocations(pubsub: SyncPubSub, workspaceId: string, userId: string) {
-  return signals(pubsub.subscribe('membershipChanged', workspaceId), (change) =>
-    change.userId === userId && change.role === null ? ({ kind: 'revoked' } as const) : null,
-  );
-}
+// Shared by every stream: a signal without data need not be allocated per stream.
+const resync = { kind: 'resync' } as const;
+const revoked = { kind: 'revoked' } as const;
+const recheck = { kind: 'recheck' } as const;
 
 /**
  * A distributed event target subscribes asynchronously (a Redis SUBSCRIBE round trip), so an
@@ -42,27 +28,34 @@ function revocations(pubsub: SyncPubSub, workspaceId: string, userId: string) {
  */
 const SETTLE_RESYNC_MS = 1_000;
 
-function settleResync(): Repeater<{ kind: 'resync' }> {
-  return new Repeater(async (push, stop) => {
-    const timer = setTimeout(() => void push({ kind: 'resync' }), SETTLE_RESYNC_MS);
-    await stop;
-    clearTimeout(timer);
-  });
-}
-
 /**
- * A recheck every MEMBERSHIP_RECHECK_SECONDS: removal notices travel through pub/sub, which
- * may lose them (Redis away while another instance removed the member), so a stream also
- * asks the database, bounding how long a removed member can keep listening.
+ * The signals that keep a stream's access current, queued with its events: resyncs (events,
+ * a removal notice among them, may have been lost), removal notices of its user, and a
+ * recheck every MEMBERSHIP_RECHECK_SECONDS (removal notices travel through pub/sub, which may
+ * lose them, so a stream also asks the database, bounding how long a removed member can keep
+ * listening). The stream counts as live (subscriptions gauge) until the queue ends.
  */
-function periodicRechecks(context: Context): Repeater<{ kind: 'recheck' }> {
-  const intervalMs = context.services.config.membershipRecheckSeconds * 1_000;
-  // One pending recheck is as good as many: a slow reader must not queue them up.
-  return new Repeater(async (push, stop) => {
-    const timer = setInterval(() => void push({ kind: 'recheck' }), intervalMs);
-    await stop;
-    clearInterval(timer);
-  }, new DroppingBuffer(1));
+function liveQueue<S extends { kind: string }>(
+  context: Context,
+  workspaceId: string,
+  userId: string,
+  kind: SubscriptionKind,
+): SignalQueue<S | AccessSignal> {
+  const { pubsub, config, metrics } = context.services;
+  const queue = new SignalQueue<S | AccessSignal>(resync);
+  queue.onEnd(trackSubscription(metrics, kind));
+  queue.onEnd(listenToResyncs(pubsub, () => queue.push(resync)));
+  queue.onEnd(
+    listen(pubsub, 'membershipChanged', workspaceId, (change) => {
+      if (change.userId === userId && change.role === null) queue.push(revoked);
+    }),
+  );
+  const rechecks = setInterval(
+    () => queue.pushOnce(recheck),
+    config.membershipRecheckSeconds * 1_000,
+  );
+  queue.onEnd(() => clearInterval(rechecks));
+  return queue;
 }
 
 /** Throws FORBIDDEN once the user is no longer a member of the workspace. */
@@ -72,23 +65,16 @@ function accessCheck(context: Context, actor: Actor, workspaceId: string) {
   };
 }
 
-/** Resyncs, removal notices and periodic rechecks: what keeps a stream's access current. */
-function accessSignals(context: Context, workspaceId: string, userId: string) {
-  const { pubsub } = context.services;
-  return [
-    signals(pubsub.resyncSignals(), () => ({ kind: 'resync' as const })),
-    revocations(pubsub, workspaceId, userId),
-    periodicRechecks(context),
-  ];
-}
-
-function liveSignals(context: Context, workspaceId: string, userId: string): Repeater<LiveSignal> {
-  const changes = context.services.pubsub.subscribe('entityChanged', workspaceId);
-  return Repeater.merge([
-    settleResync(),
-    signals(changes, (event) => ({ kind: 'change' as const, event: tagEventEntity(event) })),
-    ...accessSignals(context, workspaceId, userId),
-  ]);
+function entitySignals(context: Context, workspaceId: string, userId: string) {
+  const queue = liveQueue<LiveSignal>(context, workspaceId, userId, 'entityChanged');
+  queue.onEnd(
+    listen(context.services.pubsub, 'entityChanged', workspaceId, (event) =>
+      queue.push({ kind: 'change', event }),
+    ),
+  );
+  const settle = setTimeout(() => queue.push(resync), SETTLE_RESYNC_MS);
+  queue.onEnd(() => clearTimeout(settle));
+  return queue;
 }
 
 interface EntityChangedArgs {
@@ -108,20 +94,32 @@ async function entityChanges(context: Context, args: EntityChangedArgs) {
 }
 
 /**
- * Wraps a stream so that ending the subscription ends it at once. An async generator
- * waiting for its next event only sees `return()` when that event arrives, which in a quiet
- * workspace could be never; returning the signal source instead wakes it immediately.
+ * The stream as the executor sees it. Ending the subscription ends the queue, which wakes a
+ * generator waiting for its next signal (an async generator only sees `return()` at its next
+ * `yield`, which in a quiet workspace could be never); however the stream ends, by `return()`,
+ * an error (FORBIDDEN) or its end, the queue ends with it and stops listening.
  */
-function endable<T>(stream: AsyncIterable<T>, source: { return(): unknown }): Repeater<T> {
-  return new Repeater<T>(async (push, stop) => {
-    void stop.then(() => source.return());
-    try {
-      for await (const item of stream) await push(item);
-      stop();
-    } catch (error) {
-      stop(error);
-    }
-  });
+function endable<T>(stream: AsyncGenerator<T>, queue: { end(): void }): AsyncIterableIterator<T> {
+  const endable: AsyncIterableIterator<T> = {
+    next: () =>
+      stream.next().then(
+        (step) => {
+          if (step.done) queue.end();
+          return step;
+        },
+        (error: unknown) => {
+          queue.end();
+          throw error;
+        },
+      ),
+    return: () => {
+      queue.end();
+      stream.return(undefined).catch(() => {});
+      return Promise.resolve({ done: true, value: undefined });
+    },
+    [Symbol.asyncIterator]: () => endable,
+  };
+  return endable;
 }
 
 function streamEntityChanges(
@@ -130,8 +128,8 @@ function streamEntityChanges(
   userId: string,
   after: number | null,
   recheckAccess: () => Promise<void>,
-): Repeater<EntityChangedEvent> {
-  const live = liveSignals(context, args.workspaceId, userId);
+): AsyncIterableIterator<EntityChangedEvent> {
+  const live = entitySignals(context, args.workspaceId, userId);
   const stream = entityChangeStream(
     context.services.prisma,
     {
@@ -140,27 +138,24 @@ function streamEntityChanges(
       types: (args.types ?? null) as readonly EntityType[] | null,
       recheckAccess,
     },
-    live[Symbol.asyncIterator](),
+    live,
   );
   return endable(stream, live);
 }
 
-type ConflictSignal =
-  | { kind: 'conflict'; conflict: Conflict }
-  | { kind: 'resync' }
-  | { kind: 'revoked' }
-  | { kind: 'recheck' };
+type ConflictSignal = { kind: 'conflict'; conflict: Conflict } | AccessSignal;
 
 async function conflictChanges(context: Context, workspaceId: string) {
   const actor = requireUser(context);
   const recheckAccess = accessCheck(context, actor, workspaceId);
   await recheckAccess();
-  const conflicts = context.services.pubsub.subscribe('conflictChanged', workspaceId);
-  const merged: Repeater<ConflictSignal> = Repeater.merge([
-    signals(conflicts, (conflict) => ({ kind: 'conflict' as const, conflict })),
-    ...accessSignals(context, workspaceId, actor.userId),
-  ]);
-  return endable(whileMember(merged, recheckAccess), merged);
+  const live = liveQueue<ConflictSignal>(context, workspaceId, actor.userId, 'conflictChanged');
+  live.onEnd(
+    listen(context.services.pubsub, 'conflictChanged', workspaceId, (conflict) =>
+      live.push({ kind: 'conflict', conflict }),
+    ),
+  );
+  return endable(whileMember(live, recheckAccess), live);
 }
 
 /**

@@ -88,8 +88,13 @@ export async function* entityChangeStream(
     if (event.seq > last + 1) yield* recheckThenCatchUp(event.seq - 1);
     if (event.seq !== last + 1) continue; // the catch-up already delivered it
     last = event.seq;
-    // An event that crossed Redis is plain JSON: its entity is tagged with its type again.
-    if (wanted(event)) yield { ...event, entity: tagRow(event.entityType, event.entity) };
+    // An event that crossed Redis is plain JSON: its entity is tagged with its type again. The
+    // event object itself is yielded, shared with every other stream of the workspace, so
+    // that their subscribers can share its execution (transport/fanout.ts).
+    if (wanted(event)) {
+      tagRow(event.entityType, event.entity);
+      yield event;
+    }
   }
 }
 

@@ -61,6 +61,7 @@ import {
   hasAuthorization,
   isExpired,
 } from './connection-auth.ts';
+import { sharedResultJson } from './fanout.ts';
 import { createOperationRunner, formatError, formatResult } from './operations.ts';
 import { atTime, type UserConnectionLimit } from './stream-limits.ts';
 
@@ -122,6 +123,8 @@ interface Connection {
   refreshes: number;
   /** Ids of active subscription operations (queries and mutations are not counted). */
   subscriptions: Set<string>;
+  /** JSON of shared payloads by the token graphql-ws serialises in their place. */
+  sharedPayloads: Map<string, string> | null;
   missedPongs: number;
   closed: boolean;
   /** Resolves when the socket has closed and graphql-ws has completed its operations. */
@@ -158,7 +161,8 @@ export function attachWebSocketTransport(options: WebSocketTransportOptions): We
     onSubscribe: (ctx, id, payload) => prepareOperation(ctx, id, payload),
     execute: (args) => operations.execute(args),
     subscribe: (args) => operations.subscribe(args),
-    onNext: (_ctx, _id, _payload, _args, result) => formatResult(result),
+    onNext: (ctx, _id, _payload, _args, result) =>
+      sharedPayload(ctx.extra.connection, result) ?? formatResult(result),
     onError: (_ctx, _id, _payload, errors) => errors.map(formatError),
     onComplete: (ctx, id) => {
       ctx.extra.connection.subscriptions.delete(id);
@@ -216,7 +220,7 @@ export function attachWebSocketTransport(options: WebSocketTransportOptions): We
     const { socket } = connection;
     return {
       protocol: socket.protocol,
-      send: (data) => send(socket, data),
+      send: (data) => send(socket, withSharedPayload(connection, data)),
       close: (code, reason) => socket.close(code, closeReason(reason)),
       onMessage: (handle) =>
         socket.on('message', (data) => void handleMessage(connection, handle, data)),
@@ -458,11 +462,44 @@ function createConnection(socket: WebSocket): Connection {
     releaseSlot: null,
     refreshes: 0,
     subscriptions: new Set(),
+    sharedPayloads: null,
     missedPongs: 0,
     closed: false,
     finished,
     markFinished,
   };
+}
+
+/**
+ * A result shared by several subscribers (fanout.ts) goes through graphql-ws as a placeholder
+ * that serialises to a token; send() puts the payload's JSON, made once for every socket, in
+ * its place. graphql-ws still frames the message (id, type), and nothing is serialised twice.
+ */
+let sharedTokens = 0;
+const payloadToken = '"payload":"shared:';
+
+function sharedPayload(connection: Connection, result: object): object | undefined {
+  const json = sharedResultJson(result);
+  if (json === undefined) return undefined;
+  const token = `shared:${++sharedTokens}`;
+  connection.sharedPayloads ??= new Map();
+  connection.sharedPayloads.set(token, json);
+  return { toJSON: () => token };
+}
+
+// A token cannot come from a client: inside a JSON string every quote is escaped.
+function withSharedPayload(connection: Connection, data: string): string {
+  const pending = connection.sharedPayloads;
+  if (!pending || pending.size === 0) return data;
+  const at = data.lastIndexOf(payloadToken);
+  if (at < 0) return data;
+  const tokenStart = at + '"payload":"'.length;
+  const tokenEnd = data.indexOf('"', tokenStart);
+  const token = data.slice(tokenStart, tokenEnd);
+  const json = pending.get(token);
+  if (json === undefined) return data;
+  pending.delete(token);
+  return `${data.slice(0, at)}"payload":${json}${data.slice(tokenEnd + 1)}`;
 }
 
 function send(socket: WebSocket, data: string): Promise<void> {

@@ -49,7 +49,7 @@ async function startMetricsServer(database: MigratedTestDatabase): Promise<Metri
     prisma: database.db.prisma,
     config: parseConfig({ DATA_DIR: database.options.dataDir }),
     logger,
-    pubsub: instrumentPubSub(createSyncPubSub({ logger }), metrics),
+    pubsub: instrumentPubSub(createSyncPubSub({ logger }), metrics, { countSubscriptions: false }),
     metrics,
   };
   watchOpenConflicts(metrics, database.db.prisma, { cacheMs: 0 });
