@@ -1,11 +1,13 @@
 import type { EntityDescription, FieldDescription, ModelScalar } from '../../model/index.ts';
-import type { Prisma } from '../db/generated/prisma/client.ts';
+import type { Conflict, Prisma } from '../db/generated/prisma/client.ts';
+import type { SqlQueryable } from '../db/sql.ts';
 import { entityOfType, entityTypes, syncModel, tagRow } from './model.ts';
 import type { EntityType, SyncEntity } from './types.ts';
 
 /**
  * Statements for the sync hot paths. Push: every write of a batch in one statement, whatever
- * the batch size. Pull: one keyset query per entity type, without Prisma's row mapping.
+ * the batch size, on the driver itself (server/db/sql.ts). Pull: one keyset query per entity
+ * type, without Prisma's row mapping.
  *
  * Measured (issue 6): Prisma 7's `createMany` of 100 task rows costs 100-200 ms of CPU in its
  * query compiler and interpreter, and rows can only be updated one `update` at a time; the
@@ -77,6 +79,25 @@ const changeLogColumns = {
   mutationId: 'text',
   createdAt: 'timestamp(3)',
 } satisfies Record<Prisma.ChangeLogScalarFieldEnum, string>;
+
+const conflictColumns = {
+  id: 'text',
+  workspaceId: 'text',
+  entityType: '"EntityType"',
+  entityId: 'text',
+  field: 'text',
+  baseValue: 'jsonb',
+  localValue: 'jsonb',
+  serverValue: 'jsonb',
+  status: '"ConflictStatus"',
+  resolution: 'jsonb',
+  actorId: 'text',
+  clientId: 'text',
+  mutationId: 'text',
+  createdAt: 'timestamp(3)',
+  resolvedAt: 'timestamp(3)',
+  resolvedBy: 'text',
+} satisfies Record<Prisma.ConflictScalarFieldEnum, string>;
 
 const appliedMutationColumns = {
   clientId: 'text',
@@ -171,10 +192,29 @@ function statementsOf(type: EntityType): EntityStatements {
 const selectAppliedMutationsStatement = `SELECT "mutationId", "entityType", "entityId" FROM "AppliedMutation"
     WHERE "workspaceId" = $1 AND "userId" = $2 AND "clientId" = $3 AND "mutationId" = ANY($4::text[])`;
 
-/** What the statements need of a client or transaction: raw statements only. */
-type RawClient = Pick<Prisma.TransactionClient, '$executeRawUnsafe' | '$queryRawUnsafe'>;
+const selectMemberIdsStatement = `SELECT "userId" FROM "Member"
+    WHERE "workspaceId" = $1 AND "userId" = ANY($2::text[])`;
 
-/** Everything one push writes, apart from conflicts (rare; written by Prisma). */
+const selectFieldHistoryStatement = `SELECT "changes" FROM "ChangeLog"
+    WHERE "workspaceId" = $1 AND "entityType" = $2::"EntityType" AND "entityId" = $3
+      AND "version" > $4 ORDER BY "version"`;
+
+type PrismaRaw = Pick<Prisma.TransactionClient, '$queryRawUnsafe'>;
+
+/** What the statements run on: the driver (server/db/sql.ts) or a Prisma client. */
+type RawClient = SqlQueryable | PrismaRaw;
+
+function queryRows<Row>(
+  client: RawClient,
+  sql: string,
+  params: readonly unknown[],
+): Promise<Row[]> {
+  return '$queryRawUnsafe' in client
+    ? client.$queryRawUnsafe<Row[]>(sql, ...params)
+    : client.query<Row>(sql, params);
+}
+
+/** Everything one push or resolution writes. */
 export interface BatchWrites {
   workspaceId: string;
   /** The workspace counter after the batch; null when the batch applied nothing. */
@@ -184,6 +224,7 @@ export interface BatchWrites {
   updated: Readonly<Record<EntityType, readonly SyncEntity[]>>;
   log: readonly Prisma.ChangeLogCreateManyInput[];
   mutations: readonly Prisma.AppliedMutationCreateManyInput[];
+  conflicts: readonly Conflict[];
 }
 
 /** One part of the batch statement: a key of the JSON parameter and the CTE reading it. */
@@ -223,6 +264,11 @@ function partsOf(writes: BatchWrites): Part[] {
     rows: writes.mutations,
     sql: (source) => insertStatement('AppliedMutation', appliedMutationColumns, source),
   });
+  parts.push({
+    key: 'conflicts',
+    rows: writes.conflicts,
+    sql: (source) => insertStatement('Conflict', conflictColumns, source),
+  });
   return parts.filter((part) => part.rows.length > 0);
 }
 
@@ -251,17 +297,18 @@ function batchStatement(parts: readonly Part[], withSeq: boolean): string {
 }
 
 /**
- * Writes a batch's rows, change log, idempotency records and workspace counter in one
- * statement. Dates become ISO strings in the JSON; a timestamp column ignores the trailing
- * Z, which is right: Prisma stores UTC in `timestamp without time zone`.
+ * Writes a batch's rows, change log, idempotency records, conflicts and workspace counter in
+ * one statement. Dates become ISO strings in the JSON; a timestamp column ignores the trailing
+ * Z, which is right: Prisma stores UTC in `timestamp without time zone`. A JSON null becomes
+ * SQL NULL, as Prisma's `DbNull` wrote it.
  */
-export async function writeBatch(tx: RawClient, writes: BatchWrites): Promise<void> {
+export async function writeBatch(tx: SqlQueryable, writes: BatchWrites): Promise<void> {
   const parts = partsOf(writes);
   const withSeq = writes.seq !== null;
   if (parts.length === 0 && !withSeq) return;
   const document: Record<string, unknown> = { workspaceId: writes.workspaceId, seq: writes.seq };
   for (const part of parts) document[part.key] = part.rows;
-  await tx.$executeRawUnsafe(batchStatement(parts, withSeq), JSON.stringify(document));
+  await tx.query(batchStatement(parts, withSeq), [JSON.stringify(document)]);
 }
 
 /**
@@ -287,7 +334,7 @@ export async function selectEntities(
   const sql = options.withoutMeta
     ? statements.selectEntitiesWithoutMeta
     : statements.selectEntities;
-  const rows = await tx.$queryRawUnsafe<SyncEntity[]>(sql, keys);
+  const rows = await queryRows<SyncEntity>(tx, sql, [keys]);
   return rows.map((row) => tagRow(type, row));
 }
 
@@ -306,20 +353,41 @@ export interface MutationScope {
 
 /** The changes of `mutationIds` this user already applied in this workspace from this client. */
 export async function selectAppliedMutations(
-  tx: RawClient,
+  tx: SqlQueryable,
   scope: MutationScope,
   mutationIds: readonly string[],
 ): Promise<AppliedMutationRecord[]> {
   const keys = storable(mutationIds);
   const { workspaceId, userId, clientId } = scope;
   if (keys.length === 0 || storable([workspaceId, userId, clientId]).length < 3) return [];
-  return tx.$queryRawUnsafe<AppliedMutationRecord[]>(
-    selectAppliedMutationsStatement,
+  return tx.query<AppliedMutationRecord>(selectAppliedMutationsStatement, [
     workspaceId,
     userId,
     clientId,
     keys,
-  );
+  ]);
+}
+
+/** Which of `userIds` are members of the workspace. */
+export async function selectMemberIds(
+  tx: SqlQueryable,
+  workspaceId: string,
+  userIds: readonly string[],
+): Promise<Set<string>> {
+  const keys = storable(userIds);
+  if (keys.length === 0) return new Set();
+  const rows = await tx.query<{ userId: string }>(selectMemberIdsStatement, [workspaceId, keys]);
+  return new Set(rows.map((row) => row.userId));
+}
+
+/** The change log's `changes` of one entity after `version`, oldest first. */
+export function selectChangesAfter(
+  tx: SqlQueryable,
+  workspaceId: string,
+  entity: { type: EntityType; id: string },
+  version: number,
+): Promise<{ changes: unknown }[]> {
+  return tx.query(selectFieldHistoryStatement, [workspaceId, entity.type, entity.id, version]);
 }
 
 export interface PageWindow {
@@ -337,12 +405,11 @@ export async function selectPage(
   type: EntityType,
   window: PageWindow,
 ): Promise<SyncEntity[]> {
-  const rows = await client.$queryRawUnsafe<SyncEntity[]>(
-    statementsOf(type).selectPage,
+  const rows = await queryRows<SyncEntity>(client, statementsOf(type).selectPage, [
     window.workspaceId,
     window.after,
     window.watermark,
     window.take,
-  );
+  ]);
   return rows.map((row) => tagRow(type, row));
 }

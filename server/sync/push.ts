@@ -1,7 +1,7 @@
 import type { EntityDescription } from '../../model/index.ts';
 import { effectiveHlc, type Stamp } from '../../model/merge/index.ts';
-import type { Tx } from '../db/client.ts';
-import type { Conflict, PrismaClient, Role } from '../db/generated/prisma/client.ts';
+import type { Conflict, Role } from '../db/generated/prisma/client.ts';
+import type { SqlClient, SqlQueryable } from '../db/sql.ts';
 import { badUserInput, type ChangeErrorCode, ConvergeError, ErrorCode } from '../errors.ts';
 import { selectAppliedMutations } from './bulk-sql.ts';
 import {
@@ -32,7 +32,7 @@ import {
   validatePatch,
 } from './validation.ts';
 import { type FieldChanges, WorkspaceWriter } from './workspace-writer.ts';
-import { requireAccess } from './workspaces.ts';
+import { requireRole, requireValidWorkspaceId } from './workspaces.ts';
 
 export interface PushOptions {
   /** Most changes one call may carry (MAX_BATCH). */
@@ -41,16 +41,17 @@ export interface PushOptions {
   now?: () => Date;
 }
 
-const TRANSACTION_OPTIONS = { maxWait: 15_000, timeout: 60_000 } as const;
-
 /**
  * pushChanges (docs/protocol.md, Pushing changes: pushChanges): applies each change on its own
  * merits, in the order given, in one transaction under the workspace lock. The idempotency records
  * are written in that same transaction, so a replay after a crash either finds the whole batch
  * applied or none of it.
+ *
+ * The transaction is a handful of statements whatever the batch size: BEGIN, the lock with the
+ * pusher's membership, the reads of what the batch touches, one write, COMMIT.
  */
 export async function pushChanges(
-  prisma: PrismaClient,
+  sql: SqlClient,
   actor: Actor,
   request: PushRequest,
   options: PushOptions,
@@ -65,13 +66,14 @@ export async function pushChanges(
   const clientIdProblem = validateClientId(request.clientId);
   if (clientIdProblem)
     throw badUserInput(`clientId ${clientIdProblem.message}`, { field: 'clientId' });
-  const role = await requireAccess(prisma, actor, request.workspaceId, 'push');
+  requireValidWorkspaceId(request.workspaceId);
   const now = options.now?.() ?? new Date();
 
-  return prisma.$transaction(async (tx) => {
-    const writer = await WorkspaceWriter.open(tx, request.workspaceId, now);
-    if (!writer)
-      throw new ConvergeError(ErrorCode.FORBIDDEN, 'You are not a member of this workspace');
+  return sql.transaction(async (tx) => {
+    const writer = await WorkspaceWriter.open(tx, request.workspaceId, actor.userId, now);
+    // An unknown workspace and a non-member get the same answer: existence never leaks.
+    const role = requireRole(writer ? writer.role : null, 'push');
+    if (!writer) throw new Error('unreachable: requireRole refuses a missing workspace');
     const batch = new Batch(writer, actor, role, request.clientId, now);
     await batch.prefetch(tx, request.changes);
     const results: ChangeResult[] = [];
@@ -83,7 +85,7 @@ export async function pushChanges(
       committed: writer.committed,
       openedConflicts: writer.openedConflicts,
     };
-  }, TRANSACTION_OPTIONS);
+  });
 }
 
 /** A change this user already applied from this client in this workspace. */
@@ -132,7 +134,7 @@ class Batch {
   }
 
   /** Loads in a few queries everything the batch will look at: no query per change. */
-  async prefetch(tx: Tx, changes: readonly ChangeRequest[]): Promise<void> {
+  async prefetch(tx: SqlQueryable, changes: readonly ChangeRequest[]): Promise<void> {
     const references = emptyReferences();
     // Only validated strings reach a query: PostgreSQL refuses NUL bytes and unpaired
     // surrogates (22021), which would fail the whole batch instead of rejecting one change.
