@@ -161,6 +161,8 @@ function pageStatement(table: string, columns: Columns): string {
 interface EntityStatements {
   table: string;
   columns: Columns;
+  /** Columns of type timestamp (or a list of them): JSON carries them as strings. */
+  dateColumns: readonly string[];
   selectEntities: string;
   selectEntitiesWithoutMeta: string;
   selectPage: string;
@@ -175,6 +177,7 @@ const entityStatements = new Map<EntityType, EntityStatements>(
       {
         table,
         columns,
+        dateColumns: Object.keys(columns).filter((name) => columns[name]?.startsWith('timestamp')),
         selectEntities: `SELECT ${selectList(columns)} ${byId}`,
         selectEntitiesWithoutMeta: `SELECT ${selectList(columns, new Set(['fieldMeta']))} ${byId}`,
         selectPage: pageStatement(table, columns),
@@ -188,9 +191,6 @@ function statementsOf(type: EntityType): EntityStatements {
   if (!found) throw new Error(`${entityOfType(type).name} has no table statements`);
   return found;
 }
-
-const selectAppliedMutationsStatement = `SELECT "mutationId", "entityType", "entityId" FROM "AppliedMutation"
-    WHERE "workspaceId" = $1 AND "userId" = $2 AND "clientId" = $3 AND "mutationId" = ANY($4::text[])`;
 
 const selectMemberIdsStatement = `SELECT "userId" FROM "Member"
     WHERE "workspaceId" = $1 AND "userId" = ANY($2::text[])`;
@@ -351,23 +351,6 @@ export interface MutationScope {
   clientId: string;
 }
 
-/** The changes of `mutationIds` this user already applied in this workspace from this client. */
-export async function selectAppliedMutations(
-  tx: SqlQueryable,
-  scope: MutationScope,
-  mutationIds: readonly string[],
-): Promise<AppliedMutationRecord[]> {
-  const keys = storable(mutationIds);
-  const { workspaceId, userId, clientId } = scope;
-  if (keys.length === 0 || storable([workspaceId, userId, clientId]).length < 3) return [];
-  return tx.query<AppliedMutationRecord>(selectAppliedMutationsStatement, [
-    workspaceId,
-    userId,
-    clientId,
-    keys,
-  ]);
-}
-
 /** Which of `userIds` are members of the workspace. */
 export async function selectMemberIds(
   tx: SqlQueryable,
@@ -413,3 +396,115 @@ export async function selectPage(
   ]);
   return rows.map((row) => tagRow(type, row));
 }
+
+/** What a push looks at before it applies anything, read in one statement (readBatch). */
+export interface BatchReadRequest {
+  workspaceId: string;
+  /** Rows wanted, by entity type: the changed entities and those their patches refer to. */
+  ids: Readonly<Record<EntityType, ReadonlySet<string>>>;
+  /** User ids the patches name: which of them are members. */
+  userIds: ReadonlySet<string>;
+  /** Idempotency keys of the batch: which of them this user's client already applied. */
+  mutationIds: readonly string[];
+  scope: MutationScope;
+}
+
+export interface BatchRead {
+  /** Rows by id whatever their workspace, tagged with their type, with `fieldMeta`. */
+  rows: SyncEntity[];
+  memberIds: Set<string>;
+  applied: AppliedMutationRecord[];
+}
+
+/** One column of the read statement: a JSON array built by a subquery over its own parameter. */
+interface ReadPart {
+  key: string;
+  params: readonly unknown[];
+  sql: (param: (index: number) => string) => string;
+}
+
+const readStatements = new Map<string, string>();
+
+/**
+ * Reads the rows, memberships and idempotency records a batch needs in one statement instead
+ * of one per table: each part is a subquery returning a JSON array (a statement costs far more
+ * than its rows on either database). The text depends on which parts a batch needs only.
+ */
+export async function readBatch(tx: SqlQueryable, request: BatchReadRequest): Promise<BatchRead> {
+  const parts = readPartsOf(request);
+  const read: BatchRead = { rows: [], memberIds: new Set(), applied: [] };
+  if (parts.length === 0) return read;
+  const shape = parts.map((part) => part.key).join(',');
+  let sql = readStatements.get(shape);
+  if (sql === undefined) {
+    let next = 0;
+    const columns = parts.map((part) => {
+      const offset = next;
+      next += part.params.length;
+      return `(${part.sql((index) => `$${offset + index + 1}`)}) AS ${quote(part.key)}`;
+    });
+    sql = `SELECT ${columns.join(', ')}`;
+    readStatements.set(shape, sql);
+  }
+  const [row] = await tx.query<Record<string, unknown[]>>(
+    sql,
+    parts.flatMap((part) => part.params),
+  );
+  for (const part of parts) {
+    const values = row?.[part.key] ?? [];
+    if (part.key === 'members') read.memberIds = new Set(values as string[]);
+    else if (part.key === 'applied') read.applied = values as AppliedMutationRecord[];
+    else read.rows.push(...values.map((value) => rowFromJson(part.key, value as SyncEntity)));
+  }
+  return read;
+}
+
+function readPartsOf(request: BatchReadRequest): ReadPart[] {
+  const parts: ReadPart[] = [];
+  for (const type of entityTypes) {
+    const ids = storable([...(request.ids[type] ?? [])]);
+    if (ids.length === 0) continue;
+    const { table } = statementsOf(type);
+    parts.push({
+      key: type,
+      params: [ids],
+      sql: (param) =>
+        `SELECT coalesce(jsonb_agg(t), '[]') FROM ${quote(table)} t WHERE "id" = ANY(${param(0)}::text[])`,
+    });
+  }
+  const userIds = storable([...request.userIds]);
+  if (userIds.length > 0) {
+    parts.push({
+      key: 'members',
+      params: [request.workspaceId, userIds],
+      sql: (param) => `SELECT coalesce(jsonb_agg("userId"), '[]') FROM "Member"
+        WHERE "workspaceId" = ${param(0)} AND "userId" = ANY(${param(1)}::text[])`,
+    });
+  }
+  const { workspaceId, userId, clientId } = request.scope;
+  const mutationIds = storable(request.mutationIds);
+  if (mutationIds.length > 0 && storable([workspaceId, userId, clientId]).length === 3) {
+    parts.push({
+      key: 'applied',
+      params: [workspaceId, userId, clientId, mutationIds],
+      sql: (param) => `SELECT coalesce(jsonb_agg(jsonb_build_object('mutationId', "mutationId",
+          'entityType', "entityType", 'entityId', "entityId")), '[]') FROM "AppliedMutation"
+        WHERE "workspaceId" = ${param(0)} AND "userId" = ${param(1)} AND "clientId" = ${param(2)}
+          AND "mutationId" = ANY(${param(3)}::text[])`,
+    });
+  }
+  return parts;
+}
+
+/** A row that came as JSON: timestamps (UTC, without a zone) become Dates again. */
+function rowFromJson(type: EntityType, row: SyncEntity): SyncEntity {
+  const record = row as Record<string, unknown>;
+  for (const column of statementsOf(type).dateColumns) {
+    const value = record[column];
+    if (typeof value === 'string') record[column] = utcDate(value);
+    else if (Array.isArray(value)) record[column] = value.map((item) => utcDate(String(item)));
+  }
+  return tagRow(type, row);
+}
+
+const utcDate = (value: string): Date => new Date(`${value}Z`);

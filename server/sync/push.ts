@@ -3,11 +3,10 @@ import { effectiveHlc, type Stamp } from '../../model/merge/index.ts';
 import type { Conflict, Role } from '../db/generated/prisma/client.ts';
 import type { SqlClient, SqlQueryable } from '../db/sql.ts';
 import { badUserInput, type ChangeErrorCode, ConvergeError, ErrorCode } from '../errors.ts';
-import { selectAppliedMutations } from './bulk-sql.ts';
+import { readBatch } from './bulk-sql.ts';
 import {
   collectReferences,
   emptyReferences,
-  loadReferences,
   ownerRuleProblem,
   referenceProblem,
 } from './change-rules.ts';
@@ -133,7 +132,7 @@ class Batch {
     this.nowMillis = now.getTime();
   }
 
-  /** Loads in a few queries everything the batch will look at: no query per change. */
+  /** Loads in one statement everything the batch will look at: no query per change. */
   async prefetch(tx: SqlQueryable, changes: readonly ChangeRequest[]): Promise<void> {
     const references = emptyReferences();
     // Only validated strings reach a query: PostgreSQL refuses NUL bytes and unpaired
@@ -143,17 +142,21 @@ class Batch {
       references.ids[change.entityType]?.add(change.id);
       collectReferences(entityOfType(change.entityType), change.patch ?? {}, references);
     }
-    this.memberIds = await loadReferences(tx, this.writer, references);
-
-    const mutationIds = [...new Set(valid.map((change) => change.mutationId))];
-    // Scoped to the pushing user: another user's ids are neither seen nor blocked by theirs.
-    const scope = {
+    const read = await readBatch(tx, {
       workspaceId: this.writer.workspaceId,
-      userId: this.actor.userId,
-      clientId: this.clientId,
-    };
-    const records = await selectAppliedMutations(tx, scope, mutationIds);
-    for (const { mutationId, ...record } of records) this.applied.set(mutationId, record);
+      ids: references.ids,
+      userIds: references.userIds,
+      mutationIds: [...new Set(valid.map((change) => change.mutationId))],
+      // Scoped to the pushing user: another user's ids are neither seen nor blocked by theirs.
+      scope: {
+        workspaceId: this.writer.workspaceId,
+        userId: this.actor.userId,
+        clientId: this.clientId,
+      },
+    });
+    this.writer.track(read.rows);
+    this.memberIds = read.memberIds;
+    for (const { mutationId, ...record } of read.applied) this.applied.set(mutationId, record);
   }
 
   async apply(change: ChangeRequest): Promise<ChangeResult> {

@@ -3,6 +3,7 @@ import type { Conflict, Prisma, Role } from '../db/generated/prisma/client.ts';
 import type { SqlQueryable } from '../db/sql.ts';
 import { selectChangesAfter, selectEntities, writeBatch } from './bulk-sql.ts';
 import { entityKey, toJsonValue } from './entities.ts';
+import { typeOfRow } from './model.ts';
 import type { CommittedChange, EntityType, SyncEntity } from './types.ts';
 
 // FOR UPDATE OF: only the workspace row is locked, not the member row read beside it.
@@ -103,6 +104,15 @@ export class WorkspaceWriter {
     if (missing.length === 0) return;
     const found = await selectEntities(this.tx, type, missing);
     for (const row of found) this.rows.set(entityKey(type, row.id), { type, row, state: 'clean' });
+  }
+
+  /** Tracks rows read elsewhere (bulk-sql.ts, readBatch), tagged with their type. */
+  track(rows: readonly SyncEntity[]): void {
+    for (const row of rows) {
+      const type = typeOfRow(row);
+      const key = entityKey(type, row.id);
+      if (!this.rows.has(key)) this.rows.set(key, { type, row, state: 'clean' });
+    }
   }
 
   get(type: EntityType, id: string): SyncEntity | undefined {
