@@ -86,7 +86,13 @@ async function pgliteDirectory(dataDir: string): Promise<string> {
 }
 
 async function openPostgres(databaseUrl: string, poolSize: number): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+  // A push waits at most this long for a connection (as Prisma's transaction maxWait did), then
+  // fails with "timeout exceeded when trying to connect": 503, retry later.
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: poolSize,
+    connectionTimeoutMillis: 15_000,
+  });
   // An idle connection dropped by the server emits 'error'; unhandled, it would kill the
   // process. The pool replaces the connection and the next query reports any real outage.
   pool.on('error', () => {});
