@@ -74,7 +74,14 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       metrics,
       { countSubscriptions: false },
     );
-    const services: Services = { prisma: database.prisma, config, logger, pubsub, metrics };
+    const services: Services = {
+      prisma: database.prisma,
+      sql: database.sql,
+      config,
+      logger,
+      pubsub,
+      metrics,
+    };
     watchOpenConflicts(metrics, database.prisma);
     watchDatabasePool(metrics, () => database.poolStats());
     // One cap for WebSockets and SSE subscriptions together.

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { pgliteEngineFactory, postgresEngineFactory } from './adapters.ts';
 import { type Prisma, PrismaClient } from './generated/prisma/client.ts';
+import { pgliteSql, postgresSql, type SqlClient } from './sql.ts';
 
 // Platform tables only: the model's entity tables are read through server/sync, by the model.
 export type {
@@ -45,6 +46,8 @@ export interface DatabaseOptions {
 export interface Database {
   kind: DatabaseKind;
   prisma: PrismaClient;
+  /** The same database through its driver, for the sync hot path (server/db/sql.ts). */
+  sql: SqlClient;
   /** The same database for Prisma's schema engine (migrations, diffs). */
   adapterFactory: SqlMigrationAwareDriverAdapterFactory;
   /** Runs `SELECT 1`; throws when the database cannot answer. */
@@ -65,7 +68,14 @@ async function openPGlite(dataDir: string): Promise<Database> {
   const pglite = await PGlite.create(await pgliteDirectory(dataDir));
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
   const closeDriver = () => pglite.close();
-  return database('pglite', prisma, pgliteEngineFactory(pglite), closeDriver, () => null);
+  return database(
+    'pglite',
+    prisma,
+    pgliteSql(pglite),
+    pgliteEngineFactory(pglite),
+    closeDriver,
+    () => null,
+  );
 }
 
 async function pgliteDirectory(dataDir: string): Promise<string> {
@@ -76,7 +86,13 @@ async function pgliteDirectory(dataDir: string): Promise<string> {
 }
 
 async function openPostgres(databaseUrl: string, poolSize: number): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+  // A push waits at most this long for a connection (as Prisma's transaction maxWait did), then
+  // fails with "timeout exceeded when trying to connect": 503, retry later.
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: poolSize,
+    connectionTimeoutMillis: 15_000,
+  });
   // An idle connection dropped by the server emits 'error'; unhandled, it would kill the
   // process. The pool replaces the connection and the next query reports any real outage.
   pool.on('error', () => {});
@@ -87,12 +103,20 @@ async function openPostgres(databaseUrl: string, poolSize: number): Promise<Data
     waiting: pool.waitingCount,
   });
   const closeDriver = () => pool.end();
-  return database('postgres', prisma, postgresEngineFactory(databaseUrl), closeDriver, poolStats);
+  return database(
+    'postgres',
+    prisma,
+    postgresSql(pool),
+    postgresEngineFactory(databaseUrl),
+    closeDriver,
+    poolStats,
+  );
 }
 
 function database(
   kind: DatabaseKind,
   prisma: PrismaClient,
+  sql: SqlClient,
   adapterFactory: SqlMigrationAwareDriverAdapterFactory,
   closeDriver: () => Promise<void>,
   poolStats: () => PoolStats | null,
@@ -101,6 +125,7 @@ function database(
   return {
     kind,
     prisma,
+    sql,
     adapterFactory,
     poolStats,
     async ping() {

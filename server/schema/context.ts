@@ -1,6 +1,7 @@
 import type { AuthUser } from '../auth/jwt.ts';
 import type { Config } from '../config.ts';
 import type { PrismaClient } from '../db/generated/prisma/client.ts';
+import type { SqlClient } from '../db/sql.ts';
 import { unauthenticated } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -10,6 +11,8 @@ import type { Actor } from '../sync/types.ts';
 /** Long-lived services shared by every request. */
 export interface Services {
   prisma: PrismaClient;
+  /** The same database through its driver: the sync engine's hot path (server/db/sql.ts). */
+  sql: SqlClient;
   config: Config;
   logger: Logger;
   pubsub: SyncPubSub;

@@ -73,7 +73,7 @@ export function registerPush(
         'Applies a batch of changes in order, each on its own merits, and reports per change whether it was applied, merged, conflicted, rejected or a duplicate.',
       args: { input: t.arg({ type: PushChangesInput, required: true }) },
       resolve: async (_root, { input }, context) => {
-        const { prisma, config, pubsub } = context.services;
+        const { sql, config, pubsub } = context.services;
         const started = performance.now();
         const observation = () => ({
           requestId: context.requestId,
@@ -86,7 +86,7 @@ export function registerPush(
         let result: Awaited<ReturnType<typeof pushChanges>>;
         try {
           result = await pushChanges(
-            prisma,
+            sql,
             requireUser(context),
             {
               workspaceId: input.workspaceId,

@@ -51,6 +51,7 @@ interface Demand {
  */
 export function useRateLimits(options: RateLimitOptions): Plugin<Context> {
   const { store, limits } = options;
+  const mayPush = pushPermissionCache(options.logger);
 
   async function check(
     context: Context,
@@ -64,7 +65,7 @@ export function useRateLimits(options: RateLimitOptions): Plugin<Context> {
       userId,
       changesByWorkspace: pushedChanges(document, operationName, variables ?? {}),
     };
-    const takes = await bucketTakes(context, demand, limits, options.logger);
+    const takes = await bucketTakes(context, demand, limits, mayPush);
     const result = await store.take(takes);
     return result.allowed ? null : rateLimited(result.retryAfterMs);
   }
@@ -108,11 +109,13 @@ function clientAddress(serverContext: unknown): string | undefined {
   return req?.socket?.remoteAddress;
 }
 
+type MayPush = (context: Context, userId: string, workspaceId: string) => Promise<boolean>;
+
 async function bucketTakes(
   context: Context,
   demand: Demand,
   limits: RateLimits,
-  logger: Logger | undefined,
+  mayPush: MayPush,
 ): Promise<BucketTake[]> {
   const takes: BucketTake[] = [];
   const bucket = (key: string, capacity: number, cost: number) => {
@@ -126,30 +129,45 @@ async function bucketTakes(
     for (const [workspaceId, count] of demand.changesByWorkspace) {
       // Only members who may push spend a workspace's quota: anyone else could otherwise
       // exhaust another team's quota with pushes that are refused anyway.
-      if (await mayPush(context, demand.userId, workspaceId, logger))
+      if (await mayPush(context, demand.userId, workspaceId))
         bucket(`workspace:${workspaceId}:changes`, limits.workspaceChangesPerMinute, count);
     }
   }
   return takes;
 }
 
-async function mayPush(
-  context: Context,
-  userId: string,
-  workspaceId: string,
-  logger: Logger | undefined,
-): Promise<boolean> {
-  try {
-    const member = await context.services.prisma.member.findUnique({
-      where: { workspaceId_userId: { workspaceId, userId } },
-      select: { role: true },
-    });
-    return member !== null && roleAllows(member.role, 'push');
-  } catch (error) {
-    // The resolver runs the same lookup and reports a database problem properly.
-    logger?.debug({ err: error }, 'rate limiter could not read a membership');
-    return false;
-  }
+/** How long the limiter trusts a membership it read, and how many it keeps. */
+const permissionTtlMs = 5_000;
+const permissionCacheSize = 10_000;
+
+/**
+ * Whether a user may push into a workspace, as far as quotas are concerned: remembered for a
+ * few seconds, so a steady stream of pushes costs no membership query before the push's own
+ * (which reads the membership exactly, under the workspace lock). A quota charged or spared
+ * for a few seconds after a membership change is harmless; an authorisation would not be.
+ */
+function pushPermissionCache(logger: Logger | undefined): MayPush {
+  const known = new Map<string, { allowed: boolean; until: number }>();
+  return async (context, userId, workspaceId) => {
+    const key = `${workspaceId}\u0000${userId}`;
+    const now = Date.now();
+    const cached = known.get(key);
+    if (cached && cached.until > now) return cached.allowed;
+    try {
+      const member = await context.services.prisma.member.findUnique({
+        where: { workspaceId_userId: { workspaceId, userId } },
+        select: { role: true },
+      });
+      const allowed = member !== null && roleAllows(member.role, 'push');
+      if (known.size >= permissionCacheSize) known.clear();
+      known.set(key, { allowed, until: now + permissionTtlMs });
+      return allowed;
+    } catch (error) {
+      // The resolver reads the membership too and reports a database problem properly.
+      logger?.debug({ err: error }, 'rate limiter could not read a membership');
+      return false;
+    }
+  };
 }
 
 /**

@@ -1,11 +1,13 @@
 import type { EntityDescription, FieldDescription, ModelScalar } from '../../model/index.ts';
-import type { Prisma } from '../db/generated/prisma/client.ts';
+import type { Conflict, Prisma } from '../db/generated/prisma/client.ts';
+import type { SqlQueryable } from '../db/sql.ts';
 import { entityOfType, entityTypes, syncModel, tagRow } from './model.ts';
 import type { EntityType, SyncEntity } from './types.ts';
 
 /**
  * Statements for the sync hot paths. Push: every write of a batch in one statement, whatever
- * the batch size. Pull: one keyset query per entity type, without Prisma's row mapping.
+ * the batch size, on the driver itself (server/db/sql.ts). Pull: one keyset query per entity
+ * type, without Prisma's row mapping.
  *
  * Measured (issue 6): Prisma 7's `createMany` of 100 task rows costs 100-200 ms of CPU in its
  * query compiler and interpreter, and rows can only be updated one `update` at a time; the
@@ -78,6 +80,25 @@ const changeLogColumns = {
   createdAt: 'timestamp(3)',
 } satisfies Record<Prisma.ChangeLogScalarFieldEnum, string>;
 
+const conflictColumns = {
+  id: 'text',
+  workspaceId: 'text',
+  entityType: '"EntityType"',
+  entityId: 'text',
+  field: 'text',
+  baseValue: 'jsonb',
+  localValue: 'jsonb',
+  serverValue: 'jsonb',
+  status: '"ConflictStatus"',
+  resolution: 'jsonb',
+  actorId: 'text',
+  clientId: 'text',
+  mutationId: 'text',
+  createdAt: 'timestamp(3)',
+  resolvedAt: 'timestamp(3)',
+  resolvedBy: 'text',
+} satisfies Record<Prisma.ConflictScalarFieldEnum, string>;
+
 const appliedMutationColumns = {
   clientId: 'text',
   mutationId: 'text',
@@ -140,6 +161,8 @@ function pageStatement(table: string, columns: Columns): string {
 interface EntityStatements {
   table: string;
   columns: Columns;
+  /** Columns of type timestamp (or a list of them): JSON carries them as strings. */
+  dateColumns: readonly string[];
   selectEntities: string;
   selectEntitiesWithoutMeta: string;
   selectPage: string;
@@ -154,6 +177,7 @@ const entityStatements = new Map<EntityType, EntityStatements>(
       {
         table,
         columns,
+        dateColumns: Object.keys(columns).filter((name) => columns[name]?.startsWith('timestamp')),
         selectEntities: `SELECT ${selectList(columns)} ${byId}`,
         selectEntitiesWithoutMeta: `SELECT ${selectList(columns, new Set(['fieldMeta']))} ${byId}`,
         selectPage: pageStatement(table, columns),
@@ -174,13 +198,29 @@ function statementsOf(type: EntityType): EntityStatements {
   return found;
 }
 
-const selectAppliedMutationsStatement = `SELECT "mutationId", "entityType", "entityId" FROM "AppliedMutation"
-    WHERE "workspaceId" = $1 AND "userId" = $2 AND "clientId" = $3 AND "mutationId" = ANY($4::text[])`;
+const selectMemberIdsStatement = `SELECT "userId" FROM "Member"
+    WHERE "workspaceId" = $1 AND "userId" = ANY($2::text[])`;
 
-/** What the statements need of a client or transaction: raw statements only. */
-type RawClient = Pick<Prisma.TransactionClient, '$executeRawUnsafe' | '$queryRawUnsafe'>;
+const selectFieldHistoryStatement = `SELECT "changes" FROM "ChangeLog"
+    WHERE "workspaceId" = $1 AND "entityType" = $2::"EntityType" AND "entityId" = $3
+      AND "version" > $4 ORDER BY "version"`;
 
-/** Everything one push writes, apart from conflicts (rare; written by Prisma). */
+type PrismaRaw = Pick<Prisma.TransactionClient, '$queryRawUnsafe'>;
+
+/** What the statements run on: the driver (server/db/sql.ts) or a Prisma client. */
+type RawClient = SqlQueryable | PrismaRaw;
+
+function queryRows<Row>(
+  client: RawClient,
+  sql: string,
+  params: readonly unknown[],
+): Promise<Row[]> {
+  return '$queryRawUnsafe' in client
+    ? client.$queryRawUnsafe<Row[]>(sql, ...params)
+    : client.query<Row>(sql, params);
+}
+
+/** Everything one push or resolution writes. */
 export interface BatchWrites {
   workspaceId: string;
   /** The workspace counter after the batch; null when the batch applied nothing. */
@@ -190,6 +230,7 @@ export interface BatchWrites {
   updated: Readonly<Record<EntityType, readonly SyncEntity[]>>;
   log: readonly Prisma.ChangeLogCreateManyInput[];
   mutations: readonly Prisma.AppliedMutationCreateManyInput[];
+  conflicts: readonly Conflict[];
 }
 
 /** One part of the batch statement: a key of the JSON parameter and the CTE reading it. */
@@ -229,6 +270,11 @@ function partsOf(writes: BatchWrites): Part[] {
     rows: writes.mutations,
     sql: (source) => insertStatement('AppliedMutation', appliedMutationColumns, source),
   });
+  parts.push({
+    key: 'conflicts',
+    rows: writes.conflicts,
+    sql: (source) => insertStatement('Conflict', conflictColumns, source),
+  });
   return parts.filter((part) => part.rows.length > 0);
 }
 
@@ -257,17 +303,18 @@ function batchStatement(parts: readonly Part[], withSeq: boolean): string {
 }
 
 /**
- * Writes a batch's rows, change log, idempotency records and workspace counter in one
- * statement. Dates become ISO strings in the JSON; a timestamp column ignores the trailing
- * Z, which is right: Prisma stores UTC in `timestamp without time zone`.
+ * Writes a batch's rows, change log, idempotency records, conflicts and workspace counter in
+ * one statement. Dates become ISO strings in the JSON; a timestamp column ignores the trailing
+ * Z, which is right: Prisma stores UTC in `timestamp without time zone`. A JSON null becomes
+ * SQL NULL, as Prisma's `DbNull` wrote it.
  */
-export async function writeBatch(tx: RawClient, writes: BatchWrites): Promise<void> {
+export async function writeBatch(tx: SqlQueryable, writes: BatchWrites): Promise<void> {
   const parts = partsOf(writes);
   const withSeq = writes.seq !== null;
   if (parts.length === 0 && !withSeq) return;
   const document: Record<string, unknown> = { workspaceId: writes.workspaceId, seq: writes.seq };
   for (const part of parts) document[part.key] = part.rows;
-  await tx.$executeRawUnsafe(batchStatement(parts, withSeq), JSON.stringify(document));
+  await tx.query(batchStatement(parts, withSeq), [JSON.stringify(document)]);
 }
 
 /**
@@ -293,7 +340,7 @@ export async function selectEntities(
   const sql = options.withoutMeta
     ? statements.selectEntitiesWithoutMeta
     : statements.selectEntities;
-  const rows = await tx.$queryRawUnsafe<SyncEntity[]>(sql, keys);
+  const rows = await queryRows<SyncEntity>(tx, sql, [keys]);
   return rows.map((row) => tagRow(type, row));
 }
 
@@ -310,22 +357,26 @@ export interface MutationScope {
   clientId: string;
 }
 
-/** The changes of `mutationIds` this user already applied in this workspace from this client. */
-export async function selectAppliedMutations(
-  tx: RawClient,
-  scope: MutationScope,
-  mutationIds: readonly string[],
-): Promise<AppliedMutationRecord[]> {
-  const keys = storable(mutationIds);
-  const { workspaceId, userId, clientId } = scope;
-  if (keys.length === 0 || storable([workspaceId, userId, clientId]).length < 3) return [];
-  return tx.$queryRawUnsafe<AppliedMutationRecord[]>(
-    selectAppliedMutationsStatement,
-    workspaceId,
-    userId,
-    clientId,
-    keys,
-  );
+/** Which of `userIds` are members of the workspace. */
+export async function selectMemberIds(
+  tx: SqlQueryable,
+  workspaceId: string,
+  userIds: readonly string[],
+): Promise<Set<string>> {
+  const keys = storable(userIds);
+  if (keys.length === 0) return new Set();
+  const rows = await tx.query<{ userId: string }>(selectMemberIdsStatement, [workspaceId, keys]);
+  return new Set(rows.map((row) => row.userId));
+}
+
+/** The change log's `changes` of one entity after `version`, oldest first. */
+export function selectChangesAfter(
+  tx: SqlQueryable,
+  workspaceId: string,
+  entity: { type: EntityType; id: string },
+  version: number,
+): Promise<{ changes: unknown }[]> {
+  return tx.query(selectFieldHistoryStatement, [workspaceId, entity.type, entity.id, version]);
 }
 
 export interface PageWindow {
@@ -343,12 +394,123 @@ export async function selectPage(
   type: EntityType,
   window: PageWindow,
 ): Promise<SyncEntity[]> {
-  const rows = await client.$queryRawUnsafe<SyncEntity[]>(
-    statementsOf(type).selectPage,
+  const rows = await queryRows<SyncEntity>(client, statementsOf(type).selectPage, [
     window.workspaceId,
     window.after,
     window.watermark,
     window.take,
-  );
+  ]);
   return rows.map((row) => tagRow(type, row));
 }
+
+/** What a push looks at before it applies anything, read in one statement (readBatch). */
+export interface BatchReadRequest {
+  workspaceId: string;
+  /** Rows wanted, by entity type: the changed entities and those their patches refer to. */
+  ids: Readonly<Record<EntityType, ReadonlySet<string>>>;
+  /** User ids the patches name: which of them are members. */
+  userIds: ReadonlySet<string>;
+  /** Idempotency keys of the batch: which of them this user's client already applied. */
+  mutationIds: readonly string[];
+  scope: MutationScope;
+}
+
+export interface BatchRead {
+  /** Rows by id whatever their workspace, tagged with their type, with `fieldMeta`. */
+  rows: SyncEntity[];
+  memberIds: Set<string>;
+  applied: AppliedMutationRecord[];
+}
+
+/** One column of the read statement: a JSON array built by a subquery over its own parameter. */
+interface ReadPart {
+  key: string;
+  params: readonly unknown[];
+  sql: (param: (index: number) => string) => string;
+}
+
+const readStatements = new Map<string, string>();
+
+/**
+ * Reads the rows, memberships and idempotency records a batch needs in one statement instead
+ * of one per table: each part is a subquery returning a JSON array (a statement costs far more
+ * than its rows on either database). The text depends on which parts a batch needs only.
+ */
+export async function readBatch(tx: SqlQueryable, request: BatchReadRequest): Promise<BatchRead> {
+  const parts = readPartsOf(request);
+  const read: BatchRead = { rows: [], memberIds: new Set(), applied: [] };
+  if (parts.length === 0) return read;
+  const shape = parts.map((part) => part.key).join(',');
+  let sql = readStatements.get(shape);
+  if (sql === undefined) {
+    let next = 0;
+    const columns = parts.map((part) => {
+      const offset = next;
+      next += part.params.length;
+      return `(${part.sql((index) => `$${offset + index + 1}`)}) AS ${quote(part.key)}`;
+    });
+    sql = `SELECT ${columns.join(', ')}`;
+    readStatements.set(shape, sql);
+  }
+  const [row] = await tx.query<Record<string, unknown[]>>(
+    sql,
+    parts.flatMap((part) => part.params),
+  );
+  for (const part of parts) {
+    const values = row?.[part.key] ?? [];
+    if (part.key === 'members') read.memberIds = new Set(values as string[]);
+    else if (part.key === 'applied') read.applied = values as AppliedMutationRecord[];
+    else read.rows.push(...values.map((value) => rowFromJson(part.key, value as SyncEntity)));
+  }
+  return read;
+}
+
+function readPartsOf(request: BatchReadRequest): ReadPart[] {
+  const parts: ReadPart[] = [];
+  for (const type of entityTypes) {
+    const ids = storable([...(request.ids[type] ?? [])]);
+    if (ids.length === 0) continue;
+    const { table } = statementsOf(type);
+    parts.push({
+      key: type,
+      params: [ids],
+      sql: (param) =>
+        `SELECT coalesce(jsonb_agg(t), '[]') FROM ${quote(table)} t WHERE "id" = ANY(${param(0)}::text[])`,
+    });
+  }
+  const userIds = storable([...request.userIds]);
+  if (userIds.length > 0) {
+    parts.push({
+      key: 'members',
+      params: [request.workspaceId, userIds],
+      sql: (param) => `SELECT coalesce(jsonb_agg("userId"), '[]') FROM "Member"
+        WHERE "workspaceId" = ${param(0)} AND "userId" = ANY(${param(1)}::text[])`,
+    });
+  }
+  const { workspaceId, userId, clientId } = request.scope;
+  const mutationIds = storable(request.mutationIds);
+  if (mutationIds.length > 0 && storable([workspaceId, userId, clientId]).length === 3) {
+    parts.push({
+      key: 'applied',
+      params: [workspaceId, userId, clientId, mutationIds],
+      sql: (param) => `SELECT coalesce(jsonb_agg(jsonb_build_object('mutationId', "mutationId",
+          'entityType', "entityType", 'entityId', "entityId")), '[]') FROM "AppliedMutation"
+        WHERE "workspaceId" = ${param(0)} AND "userId" = ${param(1)} AND "clientId" = ${param(2)}
+          AND "mutationId" = ANY(${param(3)}::text[])`,
+    });
+  }
+  return parts;
+}
+
+/** A row that came as JSON: timestamps (UTC, without a zone) become Dates again. */
+function rowFromJson(type: EntityType, row: SyncEntity): SyncEntity {
+  const record = row as Record<string, unknown>;
+  for (const column of statementsOf(type).dateColumns) {
+    const value = record[column];
+    if (typeof value === 'string') record[column] = utcDate(value);
+    else if (Array.isArray(value)) record[column] = value.map((item) => utcDate(String(item)));
+  }
+  return tagRow(type, row);
+}
+
+const utcDate = (value: string): Date => new Date(`${value}Z`);

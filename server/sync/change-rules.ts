@@ -1,8 +1,9 @@
 import type { EntityDescription } from '../../model/index.ts';
 import { isValidUserId } from '../auth/jwt.ts';
-import type { Tx } from '../db/client.ts';
 import type { Role } from '../db/generated/prisma/client.ts';
+import type { SqlQueryable } from '../db/sql.ts';
 import { type ChangeErrorCode, ErrorCode } from '../errors.ts';
+import { selectMemberIds } from './bulk-sql.ts';
 import { entityOfName, entityTypes } from './model.ts';
 import type { Actor, EntityType, SyncEntity } from './types.ts';
 import { validateEntityId, wordsOf } from './validation.ts';
@@ -52,17 +53,12 @@ export function collectReferences(
 
 /** Loads the referenced entities into the writer and returns which user ids are members. */
 export async function loadReferences(
-  tx: Tx,
+  tx: SqlQueryable,
   writer: WorkspaceWriter,
   references: References,
 ): Promise<Set<string>> {
   for (const type of entityTypes) await writer.load(type, references.ids[type] ?? []);
-  if (references.userIds.size === 0) return new Set();
-  const members = await tx.member.findMany({
-    where: { workspaceId: writer.workspaceId, userId: { in: [...references.userIds] } },
-    select: { userId: true },
-  });
-  return new Set(members.map((member) => member.userId));
+  return selectMemberIds(tx, writer.workspaceId, [...references.userIds]);
 }
 
 /** The first reference of a patch of `entity` that names nothing live in the writer's workspace. */

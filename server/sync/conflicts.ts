@@ -1,12 +1,12 @@
 import type { EntityDescription } from '../../model/index.ts';
 import { formatHlc, type Stamp } from '../../model/merge/index.ts';
-import type { Tx } from '../db/client.ts';
 import {
   type Conflict,
   type ConflictStatus,
   Prisma,
   type PrismaClient,
 } from '../db/generated/prisma/client.ts';
+import { prismaQueryable, type SqlQueryable } from '../db/sql.ts';
 import { badUserInput, ConvergeError, ErrorCode, forbidden } from '../errors.ts';
 import {
   type ChangeProblem,
@@ -118,7 +118,8 @@ export async function resolveConflict(
   }
 
   return prisma.$transaction(async (tx) => {
-    const writer = await WorkspaceWriter.open(tx, conflict.workspaceId, now());
+    const raw = prismaQueryable(tx);
+    const writer = await WorkspaceWriter.open(raw, conflict.workspaceId, actor.userId, now());
     if (!writer) throw forbidden('You are not a member of this workspace');
     const current = await tx.conflict.findUniqueOrThrow({ where: { id: conflict.id } });
     if (current.status === 'RESOLVED')
@@ -132,7 +133,7 @@ export async function resolveConflict(
     const ownerProblem = ownerRuleProblem(role, actor, description, entity);
     if (ownerProblem) throw refusal(ownerProblem);
     const resolution = resolutionOf(description, conflict, entity, request, writer.now);
-    await checkReferences(tx, writer, description, resolution.written);
+    await checkReferences(raw, writer, description, resolution.written);
     writer.record({
       type: conflict.entityType,
       row: resolution.row,
@@ -167,7 +168,7 @@ interface Resolution {
 
 /** A resolution refers only to what a pushed change could: the same checks, the same codes. */
 async function checkReferences(
-  tx: Tx,
+  tx: SqlQueryable,
   writer: WorkspaceWriter,
   entity: EntityDescription,
   patch: Record<string, unknown>,

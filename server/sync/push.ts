@@ -1,13 +1,12 @@
 import type { EntityDescription } from '../../model/index.ts';
 import { effectiveHlc, type Stamp } from '../../model/merge/index.ts';
-import type { Tx } from '../db/client.ts';
-import type { Conflict, PrismaClient, Role } from '../db/generated/prisma/client.ts';
+import type { Conflict, Role } from '../db/generated/prisma/client.ts';
+import type { SqlClient, SqlQueryable } from '../db/sql.ts';
 import { badUserInput, type ChangeErrorCode, ConvergeError, ErrorCode } from '../errors.ts';
-import { selectAppliedMutations } from './bulk-sql.ts';
+import { readBatch } from './bulk-sql.ts';
 import {
   collectReferences,
   emptyReferences,
-  loadReferences,
   ownerRuleProblem,
   referenceProblem,
 } from './change-rules.ts';
@@ -32,7 +31,7 @@ import {
   validatePatch,
 } from './validation.ts';
 import { type FieldChanges, WorkspaceWriter } from './workspace-writer.ts';
-import { requireAccess } from './workspaces.ts';
+import { requireRole, requireValidWorkspaceId } from './workspaces.ts';
 
 export interface PushOptions {
   /** Most changes one call may carry (MAX_BATCH). */
@@ -41,16 +40,17 @@ export interface PushOptions {
   now?: () => Date;
 }
 
-const TRANSACTION_OPTIONS = { maxWait: 15_000, timeout: 60_000 } as const;
-
 /**
  * pushChanges (docs/protocol.md, Pushing changes: pushChanges): applies each change on its own
  * merits, in the order given, in one transaction under the workspace lock. The idempotency records
  * are written in that same transaction, so a replay after a crash either finds the whole batch
  * applied or none of it.
+ *
+ * The transaction is a handful of statements whatever the batch size: BEGIN, the lock with the
+ * pusher's membership, the reads of what the batch touches, one write, COMMIT.
  */
 export async function pushChanges(
-  prisma: PrismaClient,
+  sql: SqlClient,
   actor: Actor,
   request: PushRequest,
   options: PushOptions,
@@ -65,13 +65,14 @@ export async function pushChanges(
   const clientIdProblem = validateClientId(request.clientId);
   if (clientIdProblem)
     throw badUserInput(`clientId ${clientIdProblem.message}`, { field: 'clientId' });
-  const role = await requireAccess(prisma, actor, request.workspaceId, 'push');
+  requireValidWorkspaceId(request.workspaceId);
   const now = options.now?.() ?? new Date();
 
-  return prisma.$transaction(async (tx) => {
-    const writer = await WorkspaceWriter.open(tx, request.workspaceId, now);
-    if (!writer)
-      throw new ConvergeError(ErrorCode.FORBIDDEN, 'You are not a member of this workspace');
+  return sql.transaction(async (tx) => {
+    const writer = await WorkspaceWriter.open(tx, request.workspaceId, actor.userId, now);
+    // An unknown workspace and a non-member get the same answer: existence never leaks.
+    const role = requireRole(writer ? writer.role : null, 'push');
+    if (!writer) throw new Error('unreachable: requireRole refuses a missing workspace');
     const batch = new Batch(writer, actor, role, request.clientId, now);
     await batch.prefetch(tx, request.changes);
     const results: ChangeResult[] = [];
@@ -83,7 +84,7 @@ export async function pushChanges(
       committed: writer.committed,
       openedConflicts: writer.openedConflicts,
     };
-  }, TRANSACTION_OPTIONS);
+  });
 }
 
 /** A change this user already applied from this client in this workspace. */
@@ -131,8 +132,8 @@ class Batch {
     this.nowMillis = now.getTime();
   }
 
-  /** Loads in a few queries everything the batch will look at: no query per change. */
-  async prefetch(tx: Tx, changes: readonly ChangeRequest[]): Promise<void> {
+  /** Loads in one statement everything the batch will look at: no query per change. */
+  async prefetch(tx: SqlQueryable, changes: readonly ChangeRequest[]): Promise<void> {
     const references = emptyReferences();
     // Only validated strings reach a query: PostgreSQL refuses NUL bytes and unpaired
     // surrogates (22021), which would fail the whole batch instead of rejecting one change.
@@ -141,17 +142,21 @@ class Batch {
       references.ids[change.entityType]?.add(change.id);
       collectReferences(entityOfType(change.entityType), change.patch ?? {}, references);
     }
-    this.memberIds = await loadReferences(tx, this.writer, references);
-
-    const mutationIds = [...new Set(valid.map((change) => change.mutationId))];
-    // Scoped to the pushing user: another user's ids are neither seen nor blocked by theirs.
-    const scope = {
+    const read = await readBatch(tx, {
       workspaceId: this.writer.workspaceId,
-      userId: this.actor.userId,
-      clientId: this.clientId,
-    };
-    const records = await selectAppliedMutations(tx, scope, mutationIds);
-    for (const { mutationId, ...record } of records) this.applied.set(mutationId, record);
+      ids: references.ids,
+      userIds: references.userIds,
+      mutationIds: [...new Set(valid.map((change) => change.mutationId))],
+      // Scoped to the pushing user: another user's ids are neither seen nor blocked by theirs.
+      scope: {
+        workspaceId: this.writer.workspaceId,
+        userId: this.actor.userId,
+        clientId: this.clientId,
+      },
+    });
+    this.writer.track(read.rows);
+    this.memberIds = read.memberIds;
+    for (const { mutationId, ...record } of read.applied) this.applied.set(mutationId, record);
   }
 
   async apply(change: ChangeRequest): Promise<ChangeResult> {

@@ -1,9 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { Tx } from '../db/client.ts';
-import { type Conflict, Prisma } from '../db/generated/prisma/client.ts';
-import { selectEntities, writeBatch } from './bulk-sql.ts';
+import type { Conflict, Prisma, Role } from '../db/generated/prisma/client.ts';
+import type { SqlQueryable } from '../db/sql.ts';
+import { selectChangesAfter, selectEntities, writeBatch } from './bulk-sql.ts';
 import { entityKey, toJsonValue } from './entities.ts';
+import { typeOfRow } from './model.ts';
 import type { CommittedChange, EntityType, SyncEntity } from './types.ts';
+
+// FOR UPDATE OF: only the workspace row is locked, not the member row read beside it.
+const lockStatement = `SELECT w."seq", m."role" FROM "Workspace" w
+    LEFT JOIN "Member" m ON m."workspaceId" = w."id" AND m."userId" = $2
+    WHERE w."id" = $1 FOR UPDATE OF w`;
 
 /** The database's EntityType enum, generated from the same model as the engine's values. */
 type StoredEntityType = Conflict['entityType'];
@@ -58,24 +64,34 @@ export class WorkspaceWriter {
   private readonly startSeq: number;
 
   private constructor(
-    private readonly tx: Tx,
+    private readonly tx: SqlQueryable,
     readonly workspaceId: string,
     private seq: number,
     readonly now: Date,
+    /** The role of the user the writer was opened for, read under the lock; null: no member. */
+    readonly role: Role | null,
   ) {
     this.startSeq = seq;
   }
 
-  /** Locks the workspace row; null when the workspace does not exist. */
+  /**
+   * Locks the workspace row and reads `userId`'s membership with it, in one statement.
+   * Membership changes take the same lock, so the role holds until the writer commits.
+   * Null when the workspace does not exist.
+   */
   static async open(
-    tx: Tx,
+    tx: SqlQueryable,
     workspaceId: string,
+    userId: string,
     now = new Date(),
   ): Promise<WorkspaceWriter | null> {
-    const locked = await tx.$queryRaw<{ seq: number }[]>`
-      SELECT "seq" FROM "Workspace" WHERE "id" = ${workspaceId} FOR UPDATE`;
-    const first = locked[0];
-    return first ? new WorkspaceWriter(tx, workspaceId, Number(first.seq), now) : null;
+    const [locked] = await tx.query<{ seq: number; role: Role | null }>(lockStatement, [
+      workspaceId,
+      userId,
+    ]);
+    return locked
+      ? new WorkspaceWriter(tx, workspaceId, Number(locked.seq), now, locked.role)
+      : null;
   }
 
   get currentSeq(): number {
@@ -88,6 +104,15 @@ export class WorkspaceWriter {
     if (missing.length === 0) return;
     const found = await selectEntities(this.tx, type, missing);
     for (const row of found) this.rows.set(entityKey(type, row.id), { type, row, state: 'clean' });
+  }
+
+  /** Tracks rows read elsewhere (bulk-sql.ts, readBatch), tagged with their type. */
+  track(rows: readonly SyncEntity[]): void {
+    for (const row of rows) {
+      const type = typeOfRow(row);
+      const key = entityKey(type, row.id);
+      if (!this.rows.has(key)) this.rows.set(key, { type, row, state: 'clean' });
+    }
   }
 
   get(type: EntityType, id: string): SyncEntity | undefined {
@@ -185,16 +210,7 @@ export class WorkspaceWriter {
     version: number,
     current: unknown,
   ): Promise<unknown> {
-    const stored = await this.tx.changeLog.findMany({
-      where: {
-        workspaceId: this.workspaceId,
-        entityType: asStoredType(type),
-        entityId: id,
-        version: { gt: version },
-      },
-      orderBy: { version: 'asc' },
-      select: { changes: true },
-    });
+    const stored = await selectChangesAfter(this.tx, this.workspaceId, { type, id }, version);
     const pending = this.log.filter((entry) => entry.entityType === type && entry.entityId === id);
     for (const entry of [...stored, ...pending]) {
       const changes = entry.changes as FieldChanges | null;
@@ -205,8 +221,8 @@ export class WorkspaceWriter {
   }
 
   /**
-   * Writes everything recorded and advances the workspace counter in one statement
-   * (bulk-sql.ts), whatever the batch size; conflicts, when a batch opened any, in a second.
+   * Writes everything recorded, conflicts included, and advances the workspace counter in one
+   * statement (bulk-sql.ts), whatever the batch size.
    */
   async flush(): Promise<void> {
     await writeBatch(this.tx, {
@@ -216,18 +232,8 @@ export class WorkspaceWriter {
       updated: this.rowsIn('updated'),
       log: this.log,
       mutations: this.mutations,
+      conflicts: this.openedConflicts,
     });
-    if (this.openedConflicts.length > 0) {
-      await this.tx.conflict.createMany({
-        data: this.openedConflicts.map((conflict) => ({
-          ...conflict,
-          baseValue: jsonOrNull(conflict.baseValue),
-          localValue: jsonOrNull(conflict.localValue),
-          serverValue: jsonOrNull(conflict.serverValue),
-          resolution: jsonOrNull(conflict.resolution),
-        })),
-      });
-    }
   }
 
   private rowsIn(state: TrackedRow['state']): Record<EntityType, SyncEntity[]> {
@@ -240,11 +246,6 @@ export class WorkspaceWriter {
     }
     return rows;
   }
-}
-
-/** Prisma writes SQL NULL into a nullable JSON column only when told so explicitly. */
-function jsonOrNull(value: Prisma.JsonValue | null): Prisma.InputJsonValue | typeof Prisma.DbNull {
-  return value === null ? Prisma.DbNull : (value as Prisma.InputJsonValue);
 }
 
 /** Sorted, so live events and events replayed from the change log (JSONB reorders keys) agree. */

@@ -26,17 +26,24 @@ export async function requireAccess(
   workspaceId: string,
   action: Action,
 ): Promise<Role> {
-  if (validateEntityId(workspaceId))
-    throw badUserInput('Invalid workspaceId', { field: 'workspaceId' });
+  requireValidWorkspaceId(workspaceId);
   const membership = await prisma.member.findUnique({
     where: { workspaceId_userId: { workspaceId, userId: actor.userId } },
     select: { role: true },
   });
-  if (!membership) throw forbidden('You are not a member of this workspace');
-  if (!roleAllows(membership.role, action)) {
-    throw forbidden(`Your role ${membership.role} does not allow this`);
-  }
-  return membership.role;
+  return requireRole(membership?.role ?? null, action);
+}
+
+export function requireValidWorkspaceId(workspaceId: string): void {
+  if (validateEntityId(workspaceId))
+    throw badUserInput('Invalid workspaceId', { field: 'workspaceId' });
+}
+
+/** The role when it allows `action`; FORBIDDEN for no role (not a member) or too small a one. */
+export function requireRole(role: Role | null, action: Action): Role {
+  if (!role) throw forbidden('You are not a member of this workspace');
+  if (!roleAllows(role, action)) throw forbidden(`Your role ${role} does not allow this`);
+  return role;
 }
 
 export async function listWorkspaces(prisma: PrismaClient, actor: Actor): Promise<WorkspaceView[]> {

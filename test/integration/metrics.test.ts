@@ -47,6 +47,7 @@ async function startMetricsServer(database: MigratedTestDatabase): Promise<Metri
   const metrics = createMetrics();
   const services: Services = {
     prisma: database.db.prisma,
+    sql: database.db.sql,
     config: parseConfig({ DATA_DIR: database.options.dataDir }),
     logger,
     pubsub: instrumentPubSub(createSyncPubSub({ logger }), metrics, { countSubscriptions: false }),

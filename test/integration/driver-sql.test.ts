@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type MigratedTestDatabase,
+  openMigratedTestDatabase,
+  testDatabaseKinds,
+} from '../support/database.ts';
+
+// One value of every column type the model can declare, lists included.
+const everyType = `SELECT 7::integer AS "int", 1.5::double precision AS "float", true AS "bool",
+  'text' AS "text", '2026-01-31 23:30:00.123'::timestamp(3) AS "date",
+  ARRAY['2026-01-31 23:30:00'::timestamp(3)] AS "dates", '{"a":[1,null]}'::jsonb AS "json",
+  ARRAY['x','y,z']::text[] AS "texts", ARRAY[1,2]::integer[] AS "ints",
+  ARRAY[0.5]::double precision[] AS "floats", ARRAY[true,false]::boolean[] AS "bools",
+  'OPEN'::"ConflictStatus" AS "enum", ARRAY['OPEN']::"ConflictStatus"[]::text[] AS "enums",
+  NULL::text AS "none"`;
+
+describe.each(testDatabaseKinds())('the sync engine driver path on %s', (kind) => {
+  let database: MigratedTestDatabase;
+  const zone = process.env.TZ;
+
+  beforeAll(async () => {
+    database = await openMigratedTestDatabase(kind);
+    // Far from UTC: a timestamp read as local time would be off by hours.
+    process.env.TZ = 'Pacific/Kiritimati';
+  });
+  afterAll(async () => {
+    process.env.TZ = zone;
+    await database?.drop();
+  });
+
+  it('returns rows as Prisma raw queries do, timestamps as UTC Dates', async () => {
+    const [viaDriver] = await database.db.sql.query<Record<string, unknown>>(everyType);
+    const [viaPrisma] =
+      await database.db.prisma.$queryRawUnsafe<Record<string, unknown>[]>(everyType);
+    expect(viaDriver).toEqual({
+      int: 7,
+      float: 1.5,
+      bool: true,
+      text: 'text',
+      date: new Date('2026-01-31T23:30:00.123Z'),
+      dates: [new Date('2026-01-31T23:30:00.000Z')],
+      json: { a: [1, null] },
+      texts: ['x', 'y,z'],
+      ints: [1, 2],
+      floats: [0.5],
+      bools: [true, false],
+      enum: 'OPEN',
+      enums: ['OPEN'],
+      none: null,
+    });
+    expect(viaDriver).toEqual(viaPrisma);
+  });
+
+  it('commits a transaction that resolves and rolls back one that throws', async () => {
+    const insert = `INSERT INTO "Workspace" ("id", "name", "createdBy") VALUES ($1, 'W', 'u')`;
+    const kept = randomUUID();
+    const dropped = randomUUID();
+    await database.db.sql.transaction((tx) => tx.query(insert, [kept]));
+    await expect(
+      database.db.sql.transaction(async (tx) => {
+        await tx.query(insert, [dropped]);
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    const rows = await database.db.sql.query<{ id: string }>(
+      `SELECT "id" FROM "Workspace" WHERE "id" = ANY($1::text[])`,
+      [[kept, dropped]],
+    );
+    expect(rows).toEqual([{ id: kept }]);
+  });
+});
