@@ -3,7 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
+import { pipe, subscribe } from 'wonka';
 import WebSocket from 'ws';
+import { ChangesSinceDocument } from '../../client/generated/graphql.ts';
 import { createSyncClient, type SyncClient, type SyncClientOptions } from '../../client/index.ts';
 import { buildApp } from '../../server/app.ts';
 import { signToken } from '../../server/auth/jwt.ts';
@@ -204,4 +206,21 @@ export async function startRestartableServer(kind: TestDatabaseKind): Promise<Re
     },
   };
   return server;
+}
+
+/** Every answer of an app's full `changesSince` list, as the titles of the live tasks. */
+export function watchTitles(sync: SyncClient, workspaceId: string) {
+  const answers: string[][] = [];
+  const { unsubscribe } = pipe(
+    sync.client.query(ChangesSinceDocument, { workspaceId }),
+    subscribe((result) => {
+      const entities = result.data?.changesSince.entities ?? [];
+      answers.push(
+        entities.flatMap((entity) =>
+          entity.__typename === 'Task' && !entity.deleted ? [entity.title] : [],
+        ),
+      );
+    }),
+  );
+  return { all: () => answers, latest: () => answers.at(-1), stop: unsubscribe };
 }

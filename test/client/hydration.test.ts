@@ -7,12 +7,10 @@
  */
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { pipe, subscribe } from 'wonka';
 import type { SyncEntity } from '../../client/entities.ts';
-import { ChangesSinceDocument } from '../../client/generated/graphql.ts';
 import { createSyncClient, type SyncClient } from '../../client/index.ts';
 import { createMemoryStorage, type SyncStorage } from '../../client/storage/index.ts';
-import { eventually } from './helpers.ts';
+import { eventually, watchTitles } from './helpers.ts';
 
 const WORKSPACE = '00000000-0000-7000-8000-00000000c001';
 const USER = '00000000-0000-7000-8000-0000000000a1';
@@ -77,23 +75,6 @@ function offlineClient(storage: SyncStorage): SyncClient {
   return client;
 }
 
-/** Every answer of the app's full list, as titles of live tasks. */
-function watchList(sync: SyncClient) {
-  const answers: string[][] = [];
-  const { unsubscribe } = pipe(
-    sync.client.query(ChangesSinceDocument, { workspaceId: WORKSPACE }),
-    subscribe((result) => {
-      const entities = result.data?.changesSince.entities ?? [];
-      answers.push(
-        entities.flatMap((entity) =>
-          entity.__typename === 'Task' && !entity.deleted ? [entity.title] : [],
-        ),
-      );
-    }),
-  );
-  return { all: () => answers, latest: () => answers.at(-1), stop: unsubscribe };
-}
-
 describe('lazy hydration', () => {
   it('lists stored entities and reads them whole, without tombstones', async () => {
     const storage = await seededStorage([
@@ -102,7 +83,7 @@ describe('lazy hydration', () => {
       storedTask(3, { deleted: true, title: 'Gone' }),
     ]);
     const sync = offlineClient(storage);
-    const list = watchList(sync);
+    const list = watchTitles(sync, WORKSPACE);
     await sync.ready;
     await eventually(() => list.latest() !== undefined, 'an answer from the cache');
     expect(list.latest()).toEqual(['Stored 1', 'Stored 2']);
@@ -114,7 +95,7 @@ describe('lazy hydration', () => {
 
   it('applies local edits to entities that were only stored, with every field kept', async () => {
     const sync = offlineClient(await seededStorage([storedTask(1), storedTask(2)]));
-    const list = watchList(sync);
+    const list = watchTitles(sync, WORKSPACE);
     await sync.ready;
 
     sync.tasks.update(id(1), { title: 'Edited', timeSpentDelta: 5, tagsAdd: ['cold'] });
@@ -145,7 +126,7 @@ describe('lazy hydration', () => {
 
     // The app asks for its list before the client has opened storage, as a page does.
     const second = offlineClient(storage);
-    const list = watchList(second);
+    const list = watchTitles(second, WORKSPACE);
     await second.ready;
     await eventually(() => list.all().some((answer) => answer.length > 0), 'the stored list');
     expect(second.status.pending).toBe(4);

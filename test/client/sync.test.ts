@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pipe, subscribe } from 'wonka';
-import { ChangesSinceDocument, EntityChangedDocument } from '../../client/generated/graphql.ts';
+import { EntityChangedDocument } from '../../client/generated/graphql.ts';
 import type { SyncClient } from '../../client/index.ts';
 import { testDatabaseKinds } from '../support/database.ts';
 import { seededRandom } from '../support/random.ts';
@@ -14,6 +14,7 @@ import {
   serverFixture,
   startClient,
   startRestartableServer,
+  watchTitles,
 } from './helpers.ts';
 
 describe.each(testDatabaseKinds())('sync client against %s', (kind) => {
@@ -417,22 +418,6 @@ describe.each(testDatabaseKinds())('sync client against %s', (kind) => {
 });
 
 /** Every answer of the workspace's full task list, as watched by an app's query. */
-function watchTitles(sync: SyncClient, workspaceId: string) {
-  const answers: string[][] = [];
-  const { unsubscribe } = pipe(
-    sync.client.query(ChangesSinceDocument, { workspaceId }),
-    subscribe((result) => {
-      const entities = result.data?.changesSince.entities ?? [];
-      answers.push(
-        entities.flatMap((entity) =>
-          entity.__typename === 'Task' && !entity.deleted ? [entity.title] : [],
-        ),
-      );
-    }),
-  );
-  return { all: () => answers, latest: () => answers.at(-1), stop: unsubscribe };
-}
-
 /** Files under `dir` (at any depth) whose content includes `text`. */
 async function filesContaining(dir: string, text: string): Promise<string[]> {
   const names = await readdir(dir, { recursive: true });
