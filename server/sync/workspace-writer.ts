@@ -6,9 +6,11 @@ import { entityKey, toJsonValue } from './entities.ts';
 import { typeOfRow } from './model.ts';
 import type { CommittedChange, EntityType, SyncEntity } from './types.ts';
 
-// FOR UPDATE OF: only the workspace row is locked, not the member row read beside it.
+// FOR UPDATE OF: only the workspace row is locked, not the member row read beside it. The
+// inner join means only a member takes the lock: anyone else finds no row and waits for no
+// one, nor makes the workspace's writers wait.
 const lockStatement = `SELECT w."seq", m."role" FROM "Workspace" w
-    LEFT JOIN "Member" m ON m."workspaceId" = w."id" AND m."userId" = $2
+    JOIN "Member" m ON m."workspaceId" = w."id" AND m."userId" = $2
     WHERE w."id" = $1 FOR UPDATE OF w`;
 
 /** The database's EntityType enum, generated from the same model as the engine's values. */
@@ -68,8 +70,8 @@ export class WorkspaceWriter {
     readonly workspaceId: string,
     private seq: number,
     readonly now: Date,
-    /** The role of the user the writer was opened for, read under the lock; null: no member. */
-    readonly role: Role | null,
+    /** The role of the user the writer was opened for, read under the lock. */
+    readonly role: Role,
   ) {
     this.startSeq = seq;
   }
@@ -77,7 +79,7 @@ export class WorkspaceWriter {
   /**
    * Locks the workspace row and reads `userId`'s membership with it, in one statement.
    * Membership changes take the same lock, so the role holds until the writer commits.
-   * Null when the workspace does not exist.
+   * Null when the workspace does not exist or the user is not a member of it.
    */
   static async open(
     tx: SqlQueryable,
@@ -85,7 +87,7 @@ export class WorkspaceWriter {
     userId: string,
     now = new Date(),
   ): Promise<WorkspaceWriter | null> {
-    const [locked] = await tx.query<{ seq: number; role: Role | null }>(lockStatement, [
+    const [locked] = await tx.query<{ seq: number; role: Role }>(lockStatement, [
       workspaceId,
       userId,
     ]);
