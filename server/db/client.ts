@@ -92,6 +92,10 @@ async function openPostgres(databaseUrl: string, poolSize: number): Promise<Data
     connectionString: databaseUrl,
     max: poolSize,
     connectionTimeoutMillis: 15_000,
+    // Prisma's interactive transactions ended after 60 s; pushes now run on the pool itself.
+    // A transaction left idle that long (a stalled process) is ended by the server, so it
+    // cannot hold a workspace lock for ever.
+    idle_in_transaction_session_timeout: 60_000,
   });
   // An idle connection dropped by the server emits 'error'; unhandled, it would kill the
   // process. The pool replaces the connection and the next query reports any real outage.
