@@ -49,6 +49,13 @@ export function postgresSql(pool: pg.Pool): SqlClient {
     async transaction(work) {
       const client = await pool.connect();
       let broken: Error | undefined;
+      // A connection that dies while checked out emits 'error' on its client, which the pool
+      // only listens to while the client is idle: unheard, it would end the process. The
+      // query in flight fails on its own; the client is not handed out again.
+      const onError = (error: Error) => {
+        broken = error;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await work({ query: (sql, params) => query(client, sql, params) });
@@ -61,6 +68,7 @@ export function postgresSql(pool: pg.Pool): SqlClient {
         });
         throw error;
       } finally {
+        client.off('error', onError);
         client.release(broken);
       }
     },

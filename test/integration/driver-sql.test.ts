@@ -70,3 +70,31 @@ describe.each(testDatabaseKinds())('the sync engine driver path on %s', (kind) =
     expect(rows).toEqual([{ id: kept }]);
   });
 });
+
+// The pg driver only: PGlite runs in the process and has no connection to lose.
+describe.skipIf(!testDatabaseKinds().includes('postgres'))(
+  'the driver path on a lost PostgreSQL connection',
+  () => {
+    let database: MigratedTestDatabase;
+    beforeAll(async () => {
+      database = await openMigratedTestDatabase('postgres');
+    });
+    afterAll(async () => {
+      await database?.drop();
+    });
+
+    it('fails a transaction whose connection dies, without an uncaught error, and goes on', async () => {
+      // The server ends the connection mid-transaction (a restart, a failover): the pg client
+      // emits 'error' while checked out, which must not reach the process as uncaught.
+      const ended = database.db.sql.transaction(async (tx) => {
+        await tx.query('SELECT pg_terminate_backend(pg_backend_pid())');
+      });
+      await expect(ended).rejects.toThrow();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const [row] = await database.db.sql.transaction((tx) =>
+        tx.query<{ one: number }>('SELECT 1 AS "one"'),
+      );
+      expect(row).toEqual({ one: 1 });
+    });
+  },
+);
