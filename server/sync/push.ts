@@ -67,13 +67,15 @@ export async function pushChanges(
     throw badUserInput(`clientId ${clientIdProblem.message}`, { field: 'clientId' });
   requireValidWorkspaceId(request.workspaceId);
   const now = options.now?.() ?? new Date();
+  // Everything that needs no stored row is checked before the lock is taken.
+  const checks = checkChanges(request.changes);
 
   return sql.transaction(async (tx) => {
     const writer = await WorkspaceWriter.open(tx, request.workspaceId, actor.userId, now);
     // An unknown workspace and a non-member get the same answer: existence never leaks.
     const role = requireRole(writer ? writer.role : null, 'push');
     if (!writer) throw new Error('unreachable: requireRole refuses a missing workspace');
-    const batch = new Batch(writer, actor, role, request.clientId, now);
+    const batch = new Batch(writer, actor, role, request.clientId, now, checks);
     await batch.prefetch(tx, request.changes);
     const results: ChangeResult[] = [];
     for (const change of request.changes) results.push(await batch.apply(change));
@@ -128,8 +130,13 @@ class Batch {
     private readonly role: Role,
     private readonly clientId: string,
     now: Date,
+    private readonly checks: ReadonlyMap<ChangeRequest, StaticChecks>,
   ) {
     this.nowMillis = now.getTime();
+  }
+
+  private checksOf(change: ChangeRequest): StaticChecks {
+    return this.checks.get(change) ?? staticChecks(change);
   }
 
   /** Loads in one statement everything the batch will look at: no query per change. */
@@ -137,7 +144,7 @@ class Batch {
     const references = emptyReferences();
     // Only validated strings reach a query: PostgreSQL refuses NUL bytes and unpaired
     // surrogates (22021), which would fail the whole batch instead of rejecting one change.
-    const valid = changes.filter((change) => validateIdentity(change) === null);
+    const valid = changes.filter((change) => this.checksOf(change).identity === null);
     for (const change of valid) {
       references.ids[change.entityType]?.add(change.id);
       collectReferences(entityOfType(change.entityType), change.patch ?? {}, references);
@@ -175,7 +182,7 @@ class Batch {
   }
 
   private async outcomeOf(change: ChangeRequest): Promise<Outcome> {
-    const problem = validateIdentity(change);
+    const problem = this.checksOf(change).identity;
     if (problem) return validationRejection(problem);
 
     const previous = this.applied.get(change.mutationId);
@@ -252,7 +259,7 @@ class Batch {
   private create(change: ChangeRequest, entity: EntityDescription, stamp: Stamp): Outcome {
     if ((change.baseVersion ?? 0) > 0) return rejected(ErrorCode.NOT_FOUND, 'No such entity', 'id');
     const patch = change.patch ?? {};
-    const problem = validatePatch(entity, patch, 'create');
+    const problem = this.checksOf(change).patchOnCreate;
     if (problem) return validationRejection(problem);
     const referenceProblem = this.checkReferences(entity, patch);
     if (referenceProblem) return referenceProblem;
@@ -304,7 +311,7 @@ class Batch {
       );
     }
     const patch = change.patch ?? {};
-    const problem = validatePatch(entity, patch, 'update');
+    const problem = this.checksOf(change).patchOnUpdate;
     if (problem) return validationRejection(problem);
     if (existing.deleted) return this.editOfDeleted(change, existing, patch);
     const referenceProblem = this.checkReferences(entity, patch);
@@ -395,6 +402,32 @@ class Batch {
     const problem = referenceProblem(this.writer, this.memberIds, entity, patch);
     return problem ? rejected(problem.code, problem.message, problem.field) : null;
   }
+}
+
+/** A change's checks that need no stored row: made before the workspace lock is taken. */
+interface StaticChecks {
+  identity: FieldProblem | null;
+  /** The patch as a create's (required fields present) and as an update's. */
+  patchOnCreate: FieldProblem | null;
+  patchOnUpdate: FieldProblem | null;
+}
+
+function checkChanges(changes: readonly ChangeRequest[]): Map<ChangeRequest, StaticChecks> {
+  return new Map(changes.map((change) => [change, staticChecks(change)]));
+}
+
+function staticChecks(change: ChangeRequest): StaticChecks {
+  const identity = validateIdentity(change);
+  if (identity || change.delete) {
+    return { identity, patchOnCreate: null, patchOnUpdate: null };
+  }
+  const entity = entityOfType(change.entityType);
+  const patch = change.patch ?? {};
+  return {
+    identity,
+    patchOnCreate: validatePatch(entity, patch, 'create'),
+    patchOnUpdate: validatePatch(entity, patch, 'update'),
+  };
 }
 
 function validateIdentity(change: ChangeRequest): FieldProblem | null {
