@@ -70,6 +70,12 @@ function start<Payload>(
     for await (const payload of source) {
       for (const listener of listeners) listener(payload);
     }
-  })();
+  })().catch(() => {
+    // The pub/sub wrappers fail soft and stream listeners only queue, so this is not expected;
+    // a rejection left unhandled would end the process. Later listeners start a fresh
+    // subscription; streams already listening hear nothing more of this topic until their
+    // clients reconnect (and resume from their cursor).
+    if (subscriptions.get(key) === shared) subscriptions.delete(key);
+  });
   return shared;
 }
