@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkspaceWriter } from '../../server/sync/workspace-writer.ts';
 import {
   type MigratedTestDatabase,
   openMigratedTestDatabase,
@@ -95,6 +96,43 @@ describe.skipIf(!testDatabaseKinds().includes('postgres'))(
         tx.query<{ one: number }>('SELECT 1 AS "one"'),
       );
       expect(row).toEqual({ one: 1 });
+    });
+
+    it('lets a non-member fail at once while a member holds the workspace lock', async () => {
+      const workspaceId = randomUUID();
+      await database.db.sql.query(
+        `INSERT INTO "Workspace" ("id", "name", "createdBy") VALUES ($1, 'W', 'member')`,
+        [workspaceId],
+      );
+      await database.db.sql.query(
+        `INSERT INTO "Member" ("workspaceId", "userId", "role") VALUES ($1, 'member', 'EDITOR')`,
+        [workspaceId],
+      );
+      let locked!: () => void;
+      let release!: () => void;
+      const lockTaken = new Promise<void>((resolve) => {
+        locked = resolve;
+      });
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const holder = database.db.sql.transaction(async (tx) => {
+        expect(await WorkspaceWriter.open(tx, workspaceId, 'member')).not.toBeNull();
+        locked();
+        await released;
+      });
+      await lockTaken;
+      try {
+        // Were the stranger to wait for the lock, lock_timeout would fail this transaction.
+        const stranger = await database.db.sql.transaction(async (tx) => {
+          await tx.query(`SET LOCAL lock_timeout = '2s'`);
+          return WorkspaceWriter.open(tx, workspaceId, 'stranger');
+        });
+        expect(stranger).toBeNull();
+      } finally {
+        release();
+        await holder;
+      }
     });
   },
 );
