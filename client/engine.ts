@@ -198,6 +198,7 @@ export class SyncEngine implements ExchangeHooks {
   status(): SyncStatus {
     return {
       online: this.online,
+      ready: this.ready,
       pending: this.entries.length + this.early.length,
       cursor: this.cursor,
       openConflicts: this.conflicts.size,

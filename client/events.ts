@@ -9,6 +9,11 @@ export type Conflict = ConflictFieldsFragment;
 export interface SyncStatus {
   /** The last request or connection reached the server. */
   online: boolean;
+  /**
+   * Storage is open and the edits stored by earlier runs are loaded. Until then `pending`
+   * counts only the edits made in this run, so it is not the whole outbox yet.
+   */
+  ready: boolean;
   /** Local changes not yet acknowledged by the server. */
   pending: number;
   /** Where the client has caught up to in the workspace's change stream. */

@@ -88,13 +88,17 @@ describe('edits made before ready', () => {
       timeSpentMinutes: 10,
     });
     early.tasks.update(taskId, { timeSpentDelta: 5 });
-    // Counted at once, not once storage has opened.
-    expect(early.status.pending).toBe(3);
+    // Counted at once, not once storage has opened; `ready` says the count is not the whole
+    // outbox yet.
+    expect(early.status).toMatchObject({ pending: 3, ready: false });
     await early.close();
 
-    const restarted = await openClient(setup);
+    const restarted = startClient(setup);
     fixture.cleanup(() => restarted.close());
-    expect(restarted.status.pending).toBe(3);
+    // This run made no edit: before ready it knows of none, once ready of the three stored.
+    expect(restarted.status).toMatchObject({ pending: 0, ready: false });
+    await restarted.ready;
+    expect(restarted.status).toMatchObject({ pending: 3, ready: true });
     await restarted.flush();
     expect(restarted.status).toMatchObject({ pending: 0, rejected: 0 });
     const { entities } = await syncClient(fixture.server, 'ada', workspaceId).pullAll();
