@@ -41,7 +41,12 @@ export function postgresSql(pool: pg.Pool): SqlClient {
     sql: string,
     params: readonly unknown[] = [],
   ): Promise<Row[]> => {
-    const result = await client.query({ text: sql, values: params as unknown[], types: pgTypes });
+    const result = await client.query({
+      name: preparedName(sql),
+      text: sql,
+      values: params as unknown[],
+      types: pgTypes,
+    });
     return result.rows as Row[];
   };
   return {
@@ -73,6 +78,26 @@ export function postgresSql(pool: pg.Pool): SqlClient {
       }
     },
   };
+}
+
+/**
+ * Statements run as named prepared statements: PostgreSQL parses and plans each once per
+ * connection, and the text (a few KB of CTEs for a batch write) is not sent again. Measured
+ * (issue 15): a one-change push's p50 fell by 1-2 ms on PostgreSQL. The engine's statements
+ * take a bounded set of shapes (their text depends on which tables a batch touches, never on
+ * its size); past `maxPreparedStatements` texts, the rest run unnamed, so a model with many
+ * entity types cannot fill the server's memory with plans.
+ */
+const maxPreparedStatements = 200;
+const preparedNames = new Map<string, string>();
+
+function preparedName(sql: string): string | undefined {
+  let name = preparedNames.get(sql);
+  if (name === undefined && preparedNames.size < maxPreparedStatements) {
+    name = `converge_${preparedNames.size + 1}`;
+    preparedNames.set(sql, name);
+  }
+  return name;
 }
 
 /** pg's parsers but for `timestamp` (it would read the text as local time). */

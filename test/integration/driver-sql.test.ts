@@ -98,6 +98,30 @@ describe.skipIf(!testDatabaseKinds().includes('postgres'))(
       expect(row).toEqual({ one: 1 });
     });
 
+    it('prepares each statement text once per connection, and keeps at most 200 of them', async () => {
+      const prepared = await database.db.sql.transaction(async (tx) => {
+        // A transaction keeps one connection: what it prepared is in that session's view.
+        for (let round = 0; round < 2; round++) {
+          for (let shape = 0; shape < 250; shape++) {
+            const [row] = await tx.query<{ sum: number }>(
+              `SELECT $1::integer + ${shape} AS "sum"`,
+              [round],
+            );
+            expect(row?.sum).toBe(round + shape);
+          }
+        }
+        return tx.query<{ statement: string; calls: number }>(
+          `SELECT "statement", (generic_plans + custom_plans)::integer AS "calls"
+             FROM pg_prepared_statements WHERE "statement" LIKE 'SELECT $1::integer + %'`,
+        );
+      });
+      // Past the cap, statements still run, unnamed: the session holds no plan for them.
+      expect(prepared.length).toBeGreaterThan(0);
+      expect(prepared.length).toBeLessThanOrEqual(200);
+      // Run twice, prepared once: the second round reused the plan.
+      expect(prepared.every((statement) => statement.calls === 2)).toBe(true);
+    });
+
     it('lets a non-member fail at once while a member holds the workspace lock', async () => {
       const workspaceId = randomUUID();
       await database.db.sql.query(
