@@ -5,7 +5,8 @@
  * has seen it. Pure and dependency-free, so the browser client imports it as the server does.
  */
 
-import type { FieldDescription, JsonValue, PatchFieldDescription } from './description.ts';
+import type { FieldDescription, PatchFieldDescription } from './description.ts';
+import { cloneJson } from './json.ts';
 import { type FieldOperations, strategies } from './strategies.ts';
 
 /** What the effects read of a field: the client embeds a subset of the description. */
@@ -57,7 +58,8 @@ export function createDefaults(entity: EffectEntity, ownerId: string): Record<st
   const values: Record<string, unknown> = {};
   for (const field of entity.fields) {
     if (field.owner) values[field.name] = ownerId;
-    else if (field.hasDefault) values[field.name] = copyJson(field.defaultValue);
+    // Defaults are frozen description data; the entity gets its own copy to change.
+    else if (field.hasDefault) values[field.name] = cloneJson(field.defaultValue);
   }
   return values;
 }
@@ -146,9 +148,4 @@ function hasValue(patch: Readonly<Record<string, unknown>>, key: string): boolea
 
 function listOf(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
-}
-
-// Defaults are frozen description data; the entity gets its own copy to change.
-function copyJson(value: JsonValue): unknown {
-  return value !== null && typeof value === 'object' ? structuredClone(value) : value;
 }

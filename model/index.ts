@@ -17,6 +17,7 @@ export {
   platformTypeNames,
   syncFieldNames,
 } from './directives.ts';
+export { cloneJson } from './json.ts';
 export {
   changeInputName,
   constantCase,

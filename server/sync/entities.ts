@@ -1,4 +1,4 @@
-import type { EntityDescription, FieldDescription } from '../../model/index.ts';
+import { cloneJson, type EntityDescription, type FieldDescription } from '../../model/index.ts';
 import type { SetStates, Stamp } from '../../model/merge/index.ts';
 import type { Prisma } from '../db/generated/prisma/client.ts';
 import type { EntityType, SyncEntity } from './types.ts';
@@ -21,7 +21,7 @@ export function writableFields(entity: EntityDescription): readonly FieldDescrip
 export function defaultValueOf(field: FieldDescription): unknown {
   const value = field.defaultValue;
   if (field.scalar === 'DateTime' && typeof value === 'string') return new Date(value);
-  return value !== null && typeof value === 'object' ? structuredClone(value) : value;
+  return cloneJson(value);
 }
 
 /** Per-field write metadata kept in each row's `fieldMeta` column. */
@@ -44,7 +44,7 @@ export interface FieldMeta {
 export function readFieldMeta(row: SyncEntity): FieldMeta {
   const raw = row.fieldMeta as unknown;
   if (!raw || typeof raw !== 'object' || !('fields' in raw)) return { fields: {} };
-  const { tags: legacySet, ...stored } = structuredClone(raw) as FieldMeta & { tags?: SetStates };
+  const { tags: legacySet, ...stored } = cloneJson(raw) as FieldMeta & { tags?: SetStates };
   if (legacySet && !stored.sets?.tags) stored.sets = { ...stored.sets, tags: legacySet };
   return stored;
 }
