@@ -9,6 +9,7 @@ import { type Database, openDatabase } from './db/client.ts';
 import { applyPendingMigrations, listPendingMigrations } from './db/migrations.ts';
 import { createGraphiQLPage, graphiqlOptions } from './graphiql.ts';
 import { useCompression } from './observability/compression.ts';
+import { useErrorReports } from './observability/error-reports.ts';
 import { useOperationalEndpoints, yogaHealthCheckEndpoint } from './observability/health.ts';
 import { createLogger, createYogaLogger, type Logger } from './observability/logger.ts';
 import { createErrorMasker } from './observability/mask-errors.ts';
@@ -134,6 +135,7 @@ function createYogaServer(
     plugins: [
       graphiql.plugin,
       useRequestId(),
+      useErrorReports(),
       useHttpMetrics(metrics),
       useSyncMetrics(metrics),
       useRequestErrorStatus(),

@@ -1,8 +1,8 @@
 import { GraphQLError, type GraphQLErrorOptions } from 'graphql';
 import { ErrorCode } from '../errors.ts';
 import { withoutSuggestion } from '../security/introspection.ts';
+import { reportWhenSent } from './error-reports.ts';
 import type { Logger } from './logger.ts';
-import { currentRequestId } from './request-id.ts';
 
 export type MaskError = (error: unknown, message: string, isDev?: boolean) => Error;
 
@@ -83,28 +83,22 @@ function withCode(error: GraphQLError): GraphQLError {
 }
 
 function maskUnexpected(logger: Logger, error: unknown, message: string): GraphQLError {
-  const requestId = currentRequestId();
-  const cause = rootCause(error);
-  logger.error(
-    {
-      err: cause,
-      requestId,
-      ...(isGraphQLError(error) && error.path ? { path: error.path.join('.') } : {}),
-    },
-    'Unexpected error',
-  );
   markHandled(error);
-
-  return new GraphQLError(message, {
+  const masked = new GraphQLError(message, {
     ...(isGraphQLError(error) ? locationOf(error) : {}),
     extensions: {
       code: ErrorCode.INTERNAL_SERVER_ERROR,
-      ...(requestId === undefined ? {} : { requestId }),
       // Yoga answers HTTP 500 (instead of 200) when a request fails with no data only if an
       // error is marked unexpected, as its own masker does; it strips the flag from responses.
       unexpected: true,
     },
   });
+  // Logged with the request id once the error is sent, which adds the id to its extensions.
+  const path = isGraphQLError(error) && error.path ? { path: error.path.join('.') } : {};
+  reportWhenSent(masked, (requestId) =>
+    logger.error({ err: rootCause(error), requestId, ...path }, 'Unexpected error'),
+  );
+  return masked;
 }
 
 /** The error that started it: graphql-js may wrap a thrown error more than once. */

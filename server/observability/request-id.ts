@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Plugin } from 'graphql-yoga';
 
@@ -9,7 +8,6 @@ export const requestIdHeader = 'x-request-id';
 const validRequestId = /^[A-Za-z0-9._-]{1,128}$/;
 
 const idsByRequest = new WeakMap<Request, string>();
-const currentId = new AsyncLocalStorage<string>();
 
 /** Whether an incoming x-request-id may be reused as is. */
 export function isValidRequestId(value: string | null | undefined): value is string {
@@ -17,55 +15,28 @@ export function isValidRequestId(value: string | null | undefined): value is str
 }
 
 /**
- * The id of a request seen by useRequestId. A request the plugin never saw (a WebSocket
- * upgrade handled outside Yoga's HTTP pipeline, a test) gets a fresh id on first call, kept
- * for that request, so callers always have something to log.
+ * The request's id: a valid incoming x-request-id (so a proxy's id follows the request
+ * through) or a new UUID, the same on every call for one request, whichever plugin asks first.
  */
 export function requestIdOf(request: Request): string {
   let id = idsByRequest.get(request);
   if (id === undefined) {
-    id = randomUUID();
+    const incoming = request.headers.get(requestIdHeader);
+    id = isValidRequestId(incoming) ? incoming : randomUUID();
     idsByRequest.set(request, id);
   }
   return id;
 }
 
 /**
- * The id of the request being handled in the current async context, if any. The error
- * masker uses it: Yoga's maskError callback receives no request.
- */
-export function currentRequestId(): string | undefined {
-  return currentId.getStore();
-}
-
-/** Runs `fn` with `id` as the current request id (for work outside Yoga's HTTP pipeline). */
-export function withRequestId<T>(id: string, fn: () => T): T {
-  return currentId.run(id, fn);
-}
-
-function assignRequestId(request: Request): string {
-  const existing = idsByRequest.get(request);
-  if (existing !== undefined) return existing;
-  const incoming = request.headers.get(requestIdHeader);
-  const id = isValidRequestId(incoming) ? incoming : randomUUID();
-  idsByRequest.set(request, id);
-  return id;
-}
-
-/**
- * Gives every HTTP request an id: a valid incoming x-request-id (so a proxy's id follows the
- * request through) or a new UUID. Sets it on the response and makes it available through
- * requestIdOf(request) and currentRequestId().
+ * Gives every HTTP request an id (requestIdOf) and sets it on the response. Code that needs
+ * it reads it from the request or from the GraphQL context, never from the async context:
+ * see error-reports.ts for why.
  */
 export function useRequestId(): Plugin {
   return {
-    // Instrumentation wraps the whole pipeline, including every other plugin's onRequest,
-    // so the id exists whatever the plugin order, and the async context covers execution.
-    instrumentation: {
-      request: ({ request }, wrapped) => currentId.run(assignRequestId(request), wrapped),
-    },
     onRequest({ request }) {
-      assignRequestId(request);
+      requestIdOf(request);
     },
     onResponse({ request, response, setResponse }) {
       const id = requestIdOf(request);

@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { ErrorCode } from '../errors.ts';
+import { reportWhenSent } from '../observability/error-reports.ts';
 import type { Logger } from '../observability/logger.ts';
-import { currentRequestId } from '../observability/request-id.ts';
 import { errorWithHttp } from './responses.ts';
 
 type MaskError = (error: unknown, message: string, isDev?: boolean) => Error;
@@ -101,13 +101,15 @@ export function withServiceUnavailable(
   const retryAfterSeconds = options.retryAfterSeconds ?? 1;
   return (error, message, isDev) => {
     if (!isTransientDatabaseError(error)) return maskError(error, message, isDev);
-    const requestId = currentRequestId();
-    options.logger.warn({ err: error, requestId }, 'database unavailable');
-    return errorWithHttp(
+    const unavailable = errorWithHttp(
       ErrorCode.SERVICE_UNAVAILABLE,
       'The database is unavailable: retry shortly',
       { status: 503, headers: { 'Retry-After': String(retryAfterSeconds) } },
-      { retryAfterMs: retryAfterSeconds * 1000, ...(requestId ? { requestId } : {}) },
+      { retryAfterMs: retryAfterSeconds * 1000 },
     );
+    reportWhenSent(unavailable, (requestId) =>
+      options.logger.warn({ err: error, requestId }, 'database unavailable'),
+    );
+    return unavailable;
   };
 }

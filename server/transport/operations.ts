@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   type DocumentNode,
   type ExecutionArgs,
+  type ExecutionResult,
   type FormattedExecutionResult,
   GraphQLError,
   type GraphQLFormattedError,
@@ -12,8 +13,8 @@ import type { OperationResult, SubscribePayload } from 'graphql-ws';
 import { isAsyncIterable, type YogaServerInstance } from 'graphql-yoga';
 import type { AuthUser } from '../auth/jwt.ts';
 import { ErrorCode } from '../errors.ts';
+import { reportMaskedErrors } from '../observability/error-reports.ts';
 import type { Logger } from '../observability/logger.ts';
-import { withRequestId } from '../observability/request-id.ts';
 import type { Context } from '../schema/context.ts';
 
 type Yoga = YogaServerInstance<Record<string, never>, Context>;
@@ -51,7 +52,7 @@ interface PreparedOperation {
 /**
  * Runs operations through Yoga's envelop (`yoga.getEnveloped`), so a socket gets the schema,
  * context factory, parser and validation caches, error masking and metrics of HTTP. Each
- * operation gets its own request id; execution runs under it so masked errors carry it.
+ * operation gets its own request id, which its masked errors get as they are sent.
  */
 export function createOperationRunner(yoga: Yoga, logger: Logger): OperationRunner {
   // Keyed by the context value: graphql-ws hands the args we prepared to execute/subscribe,
@@ -62,10 +63,14 @@ export function createOperationRunner(yoga: Yoga, logger: Logger): OperationRunn
     const operation = prepared.get(args.contextValue as object);
     if (!operation) throw new Error('WebSocket operation was not prepared by onSubscribe');
     const { enveloped, requestId } = operation;
-    return withRequestId(requestId, async () => {
+    return (async () => {
       const result = await enveloped[kind](args);
-      return isAsyncIterable(result) ? bindToRequest(result, requestId, logger) : result;
-    }) as OperationResult;
+      if (isAsyncIterable(result)) {
+        return endingAtOnce(result as AsyncIterable<ExecutionResult>, requestId, logger);
+      }
+      reportMaskedErrors(result.errors, requestId);
+      return result;
+    })() as OperationResult;
   }
 
   return {
@@ -85,10 +90,13 @@ export function createOperationRunner(yoga: Yoga, logger: Logger): OperationRunn
       if (refusal) return [refusal];
       let contextValue: object;
       try {
-        contextValue = await withRequestId(requestId, () => enveloped.contextFactory());
+        contextValue = await enveloped.contextFactory();
       } catch (error) {
         // Envelop has already passed a failing context factory's error through the masker.
-        if (error instanceof GraphQLError) return [error];
+        if (error instanceof GraphQLError) {
+          reportMaskedErrors([error], requestId);
+          return [error];
+        }
         throw error;
       }
       prepared.set(contextValue, { enveloped, requestId });
@@ -156,14 +164,13 @@ function requestError(error: GraphQLError, reason: string): GraphQLError {
 
 /**
  * Wraps a result stream so that:
- * - each step runs under the operation's request id: an async generator resumes in the async
- *   context of whoever calls next(), here graphql-ws's loop, which has none, and Yoga's masker
- *   (which also masks errors the stream throws) reads the id from there;
+ * - the masked errors of each result are reported with the operation's request id
+ *   (error-reports.ts);
  * - return() ends the stream at once. An async generator suspended in an `await` handles
  *   return() only at its next `yield`, which for a quiet workspace may never come; waiting for
  *   it would keep completed subscriptions, and closing connections, hanging.
  */
-function bindToRequest<T>(
+function endingAtOnce<T extends ExecutionResult>(
   source: AsyncIterable<T>,
   requestId: string,
   logger: Logger,
@@ -180,8 +187,19 @@ function bindToRequest<T>(
     return new Promise((resolve, reject) => {
       const end = () => resolve(done);
       waiting.add(end);
-      withRequestId(requestId, () => iterator.next())
-        .then(resolve, reject)
+      iterator
+        .next()
+        .then(
+          (step) => {
+            if (!step.done) reportMaskedErrors(step.value.errors, requestId);
+            resolve(step);
+          },
+          // A stream that throws ends with its (masked) error: graphql-ws sends it as `error`.
+          (error: unknown) => {
+            reportMaskedErrors(Array.isArray(error) ? error : [error], requestId);
+            reject(error);
+          },
+        )
         .finally(() => waiting.delete(end));
     });
   };
@@ -191,9 +209,11 @@ function bindToRequest<T>(
       if (finished) return done;
       finished = true;
       for (const end of waiting) end();
-      withRequestId(requestId, () => iterator.return?.())?.catch((err: unknown) =>
-        logger.debug({ err, requestId }, 'Ending a subscription stream failed'),
-      );
+      iterator
+        .return?.()
+        ?.catch((err: unknown) =>
+          logger.debug({ err, requestId }, 'Ending a subscription stream failed'),
+        );
       return done;
     },
     [Symbol.asyncIterator]: () => bound,

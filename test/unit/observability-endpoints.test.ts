@@ -12,7 +12,6 @@ import {
   useHttpMetrics,
 } from '../../server/observability/metrics.ts';
 import {
-  currentRequestId,
   isValidRequestId,
   requestIdOf,
   useRequestId,
@@ -30,7 +29,6 @@ function createTestYoga(options: { readiness?: () => Promise<Readiness>; metrics
         type Query {
           hello: String!
           requestId: String!
-          currentRequestId: String
           fail: String
         }
         type Mutation {
@@ -44,7 +42,6 @@ function createTestYoga(options: { readiness?: () => Promise<Readiness>; metrics
         Query: {
           hello: () => 'world',
           requestId: (_parent, _args, context) => requestIdOf(context.request),
-          currentRequestId: () => currentRequestId() ?? null,
           fail: () => {
             throw new Error('boom');
           },
@@ -295,11 +292,11 @@ describe('request id', () => {
 
   it('echoes a valid incoming x-request-id and exposes it to resolvers', async () => {
     const { yoga } = createTestYoga();
-    const { response, body } = await graphql(yoga, '{ requestId currentRequestId }', {
+    const { response, body } = await graphql(yoga, '{ requestId }', {
       'x-request-id': 'proxy-id.42',
     });
     expect(response.headers.get('x-request-id')).toBe('proxy-id.42');
-    expect(body.data).toEqual({ requestId: 'proxy-id.42', currentRequestId: 'proxy-id.42' });
+    expect(body.data).toEqual({ requestId: 'proxy-id.42' });
   });
 
   it('replaces an invalid x-request-id with a UUID', async () => {
@@ -321,10 +318,13 @@ describe('request id', () => {
     expect(first).not.toBe(second);
   });
 
-  it('gives a request it never saw a stable id', () => {
+  it('gives a request it never saw a stable id, its valid x-request-id if it has one', () => {
     const request = new Request('http://localhost/graphql');
     expect(requestIdOf(request)).toMatch(uuid);
     expect(requestIdOf(request)).toBe(requestIdOf(request));
-    expect(currentRequestId()).toBeUndefined();
+    const proxied = new Request('http://localhost/graphql', {
+      headers: { 'x-request-id': 'proxy-id.43' },
+    });
+    expect(requestIdOf(proxied)).toBe('proxy-id.43');
   });
 });

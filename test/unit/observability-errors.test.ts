@@ -2,10 +2,12 @@ import { GraphQLError } from 'graphql';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { describe, expect, it } from 'vitest';
 import { forbidden, unauthenticated } from '../../server/errors.ts';
+import { reportMaskedErrors, useErrorReports } from '../../server/observability/error-reports.ts';
 import { yogaHealthCheckEndpoint } from '../../server/observability/health.ts';
 import { createLogger, createYogaLogger, type Logger } from '../../server/observability/logger.ts';
 import { createErrorMasker } from '../../server/observability/mask-errors.ts';
-import { useRequestId, withRequestId } from '../../server/observability/request-id.ts';
+import { useRequestId } from '../../server/observability/request-id.ts';
+import { withServiceUnavailable } from '../../server/security/unavailable.ts';
 
 type LogLine = Record<string, unknown> & { level: number; msg?: string };
 
@@ -79,10 +81,14 @@ describe('createErrorMasker', () => {
       }),
     ],
     ['a thrown string', internalText],
-  ])('masks %s, logging it once with the request id', (_case, error) => {
+  ])('masks %s, logging it once with the request id when it is sent', (_case, error) => {
     const { logger, lines } = capturingLogger();
     const mask = createErrorMasker(logger);
-    const masked = withRequestId('req-123', () => mask(error, 'Unexpected error.'));
+    const masked = mask(error, 'Unexpected error.');
+    // Not logged by the masker, which does not know the request.
+    expect(lines).toEqual([]);
+    reportMaskedErrors([masked], 'req-123');
+    reportMaskedErrors([masked], 'req-123');
 
     expect(masked).toBeInstanceOf(GraphQLError);
     const json = JSON.stringify((masked as GraphQLError).toJSON());
@@ -117,13 +123,45 @@ describe('createErrorMasker', () => {
   });
 });
 
+describe('withServiceUnavailable', () => {
+  it('answers a database outage with 503 and Retry-After, logged at warn with the request id when sent', () => {
+    const { logger, lines } = capturingLogger();
+    const mask = withServiceUnavailable(createErrorMasker(logger), { logger });
+    const outage = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+      code: 'ECONNREFUSED',
+    });
+    const masked = mask(outage, 'Unexpected error.') as GraphQLError;
+    expect(masked.extensions).toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+      http: { status: 503, headers: { 'Retry-After': '1' } },
+      retryAfterMs: 1000,
+    });
+    expect(lines).toEqual([]);
+    reportMaskedErrors([masked], 'req-503');
+    expect(masked.extensions.requestId).toBe('req-503');
+    expect(lines.map((line) => [line.level, line.msg, line.requestId])).toEqual([
+      [40, 'database unavailable', 'req-503'],
+    ]);
+  });
+});
+
 describe('masking inside Yoga', () => {
   function createTestYoga() {
     const { logger, lines } = capturingLogger();
     const yoga = createYoga({
       schema: createSchema({
-        typeDefs: 'type Query { ok: String, internal: String, denied: String }',
+        typeDefs: `type Query { ok: String, internal: String, denied: String }
+          type Subscription { ticks: Int }`,
         resolvers: {
+          Subscription: {
+            ticks: {
+              // One event, then a crash inside the stream.
+              subscribe: async function* () {
+                yield { ticks: 1 };
+                throw new Error(internalText);
+              },
+            },
+          },
           Query: {
             ok: () => 'fine',
             internal: () => {
@@ -138,7 +176,7 @@ describe('masking inside Yoga', () => {
       healthCheckEndpoint: yogaHealthCheckEndpoint,
       logging: createYogaLogger(logger),
       maskedErrors: { maskError: createErrorMasker(logger) },
-      plugins: [useRequestId()],
+      plugins: [useRequestId(), useErrorReports()],
     });
     return { yoga, lines };
   }
@@ -172,6 +210,33 @@ describe('masking inside Yoga', () => {
     const errors = lines.filter((line) => line.level === errorLevel);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ requestId: 'trace-7', path: 'internal' });
+  });
+
+  it('masks a crash inside a Server-Sent Events stream, with the request id, logged once', async () => {
+    const { yoga, lines } = createTestYoga();
+    const response = await yoga.fetch('http://localhost/graphql', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+        'x-request-id': 'stream-8',
+      },
+      body: JSON.stringify({ query: 'subscription { ticks }' }),
+    });
+    const text = await response.text();
+    const events = text
+      .split('\n')
+      .filter((line) => line.startsWith('data: ') && line.length > 'data: '.length)
+      .map((line) => JSON.parse(line.slice('data: '.length)));
+    expect(events[0]).toEqual({ data: { ticks: 1 } });
+    expect(events[1].errors[0]).toMatchObject({
+      message: 'Unexpected error.',
+      extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: 'stream-8' },
+    });
+    expect(text).not.toMatch(/SELECT|does not exist/);
+    const errors = lines.filter((line) => line.level === errorLevel);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ requestId: 'stream-8' });
   });
 
   it('lets ConvergeErrors and syntax errors through with their codes, logging nothing at error level', async () => {
