@@ -1,9 +1,7 @@
 import {
   type AnyVariables,
   type Client,
-  createRequest,
   type DocumentInput,
-  type GraphQLRequest,
   makeOperation,
   makeResult,
   type Operation,
@@ -45,6 +43,7 @@ import { HybridClock } from './hlc.ts';
 import { HydrationDocument, hydrationKeys } from './hydration.ts';
 import { uuidv4 } from './ids.ts';
 import { isNetworkError } from './network.ts';
+import { type ConvergeContext, privateQuery, privateRequest } from './operations.ts';
 import {
   journalOutboxEntry,
   type OutboxEntry,
@@ -92,21 +91,6 @@ const CONFLICT_PAGES_MAX = 20;
 const ECHO_CURSOR = 'converge:echo';
 
 type Timer = ReturnType<typeof setTimeout>;
-
-/** How the engine marks its own operations (`operation.context.converge`). */
-interface ConvergeContext {
-  /** An edit's own optimistic pushChanges, answered from its batch's result. */
-  mutationId?: string;
-  /** A batch of the outbox. */
-  batch?: true;
-  /** Answered by the engine from the replica (hydration) or from `echo` entities. */
-  hydrate?: true;
-  echo?: SyncEntity[];
-  /** A catch-up or conflict page. */
-  pull?: true;
-  /** The engine's live subscriptions. */
-  live?: 'entities' | 'conflicts';
-}
 
 /**
  * The sync engine behind createSyncClient: owns the outbox (ordering, batching, exactly-once
@@ -458,18 +442,12 @@ export class SyncEngine implements ExchangeHooks {
     return workspaceId === this.options.workspaceId ? this.hydrationKeys : undefined;
   }
 
-  /** The engine's own queries: network only, under keys no app query shares. */
   private privateQuery<Data, Variables extends AnyVariables>(
     document: DocumentInput<Data, Variables>,
     variables: Variables,
     converge: ConvergeContext,
   ): Promise<OperationResult<Data, Variables>> {
-    return this.client
-      .executeQuery(privateRequest(document, variables), {
-        requestPolicy: 'network-only',
-        converge,
-      })
-      .toPromise();
+    return privateQuery(this.client, document, variables, converge);
   }
 
   /** Dispatches an edit as its own optimistic pushChanges; the outbox answers it later. */
@@ -1100,21 +1078,6 @@ function rejectedResult(entry: OutboxEntry, code: string, message: string): Chan
     conflict: null,
     error: { __typename: 'SyncError', code, message, field: null },
   };
-}
-
-// urql keys an operation by its document and variables, and shares one key's results, layers
-// and teardowns between everyone using it. The engine's own operations must not share keys:
-// a batch of one change has the variables of that edit's optimistic mutation, so graphcache
-// would take the batch's network error for the edit's answer and drop the optimistic edit;
-// a catch-up or hydration query with an app's variables would be torn down with the app's
-// query (and vice versa). Keys counted up from the lowest safe integer, which no hash gives.
-let privateKeys = 0;
-function privateRequest<Data, Variables extends AnyVariables>(
-  document: DocumentInput<Data, Variables>,
-  variables: Variables,
-): GraphQLRequest<Data, Variables> {
-  const request = createRequest(document, variables);
-  return { ...request, key: Number.MIN_SAFE_INTEGER + privateKeys++ };
 }
 
 function rootField(document: DocumentNode): string | undefined {
