@@ -8,7 +8,6 @@ import {
   type OperationResult,
 } from '@urql/core';
 import type { DocumentNode, OperationDefinitionNode } from 'graphql';
-import { pipe, subscribe } from 'wonka';
 import { type BackoffOptions, backoffDelay } from './backoff.ts';
 import {
   type EntityKind,
@@ -30,18 +29,16 @@ import type { ExchangeHooks, Transport } from './exchange.ts';
 import {
   ChangesSinceDocument,
   type ChangesSinceQuery,
-  ConflictChangedDocument,
   type ConflictChangedSubscription,
   ConflictsDocument,
   type ConflictsQuery,
-  EntityChangedDocument,
-  type EntityChangedSubscription,
   PushChangesDocument,
   type PushChangesMutation,
 } from './generated/graphql.ts';
 import { HybridClock } from './hlc.ts';
 import { HydrationDocument, hydrationKeys } from './hydration.ts';
 import { uuidv4 } from './ids.ts';
+import { LiveFollower } from './live.ts';
 import { isNetworkError } from './network.ts';
 import { type ConvergeContext, privateQuery, privateRequest } from './operations.ts';
 import {
@@ -87,8 +84,6 @@ export interface EngineOptions {
 const RETRYABLE_CODES = new Set(['UNAUTHENTICATED', 'RATE_LIMITED', 'INTERNAL_SERVER_ERROR']);
 const CONFLICT_PAGE = 100;
 const CONFLICT_PAGES_MAX = 20;
-/** The cursor argument of echo writes (see echo()); never sent to the server. */
-const ECHO_CURSOR = 'converge:echo';
 
 type Timer = ReturnType<typeof setTimeout>;
 
@@ -112,8 +107,6 @@ export class SyncEngine implements ExchangeHooks {
   private readonly attachedKeys = new Map<number, string>();
   private readonly claimedKeys = new Set<number>();
   private readonly conflicts = new Map<string, Conflict>();
-  /** Live entities waiting to be written again on top (see echo()), by cache key. */
-  private readonly echoes = new Map<string, SyncEntity>();
   private readonly events = new SyncEventBus();
   private readonly onlineCallbacks: (() => void)[] = [];
   private readonly ackWaiters: {
@@ -142,15 +135,29 @@ export class SyncEngine implements ExchangeHooks {
   private windowTimer: Timer | undefined;
   private retryTimer: Timer | undefined;
   private probeTimer: Timer | undefined;
-  private liveTimer: Timer | undefined;
   private retryAttempt = 0;
   private probeAttempt = 0;
-  private liveAttempt = 0;
-  private readonly subscriptions: { unsubscribe(): void }[] = [];
+  private readonly liveFollower: LiveFollower;
   readonly started: Promise<void>;
 
   constructor(private readonly options: EngineOptions) {
     this.clock = new HybridClock(options.now);
+    this.liveFollower = new LiveFollower({
+      workspaceId: options.workspaceId,
+      enabled: options.live,
+      client: () => this.client,
+      catchUp: () => this.pull(),
+      cursor: () => this.cursor,
+      moveCursor: (cursor) => {
+        this.replica?.setCursor(cursor);
+        this.publishStatus();
+      },
+      stopped: () => this.stopped,
+      waitsForToken: () => this.waitsForToken(),
+      retry: options.retry,
+      setTimeout: options.setTimeout,
+      clearTimeout: options.clearTimeout,
+    });
     this.started = new Promise((resolve, reject) => {
       // Start once the urql client exists and has connected the exchange.
       queueMicrotask(() => void this.start().then(resolve, reject));
@@ -288,11 +295,11 @@ export class SyncEngine implements ExchangeHooks {
 
   /** No more timers, retries or live streams. */
   private stopActivity(): void {
-    for (const timer of [this.windowTimer, this.retryTimer, this.probeTimer, this.liveTimer]) {
+    for (const timer of [this.windowTimer, this.retryTimer, this.probeTimer]) {
       if (timer) this.options.clearTimeout(timer);
     }
-    this.windowTimer = this.retryTimer = this.probeTimer = this.liveTimer = undefined;
-    for (const subscription of this.subscriptions.splice(0)) subscription.unsubscribe();
+    this.windowTimer = this.retryTimer = this.probeTimer = undefined;
+    this.liveFollower.stop();
   }
 
   /** Closed by the app or revoked by the server: nothing more is sent or scheduled. */
@@ -522,9 +529,9 @@ export class SyncEngine implements ExchangeHooks {
     if (!result.data || this.stopped) return result;
     const data = this.gate(result.data) as typeof result.data;
     if (operation.context.converge?.live === 'entities') {
-      this.onEntityChange(data);
-      // Written into graphcache by echo() only, not here under the subscription's old
-      // operation (see echo()): once is enough.
+      this.liveFollower.entityChanged(data);
+      // Written into graphcache by the live follower's echo() only, not here under the
+      // subscription's old operation (see live.ts): once is enough.
       return { ...result, data: null };
     }
     if (operation.context.converge?.live === 'conflicts') this.onConflictChange(data);
@@ -776,7 +783,7 @@ export class SyncEngine implements ExchangeHooks {
       if (!page.hasMore) break;
     }
     await this.loadOpenConflicts();
-    this.startLive();
+    this.liveFollower.start();
   }
 
   private async loadOpenConflicts(): Promise<void> {
@@ -799,87 +806,15 @@ export class SyncEngine implements ExchangeHooks {
     this.publishStatus();
   }
 
-  private startLive(): void {
-    if (!this.options.live || this.stopped || this.subscriptions.length > 0) return;
-    const variables = { workspaceId: this.options.workspaceId };
-    const follow = <Data>(
-      document: DocumentInput<Data, typeof variables>,
-      live: 'entities' | 'conflicts',
-    ) =>
-      pipe(
-        this.client.executeSubscription(privateRequest(document, variables), {
-          converge: { live } satisfies ConvergeContext,
-        }),
-        subscribe((result) => {
-          // Events carry no data for graphcache (see inspect()): an error alone ends a stream.
-          if (result.error) this.restartLive();
-        }),
-      );
-    this.subscriptions.push(
-      follow(EntityChangedDocument, 'entities'),
-      follow(ConflictChangedDocument, 'conflicts'),
-    );
-  }
-
-  /**
-   * A subscription ended with an error: start over later, from the cursor reached by then.
-   * The catch-up that starts it again also tells a removed member (a stream ended FORBIDDEN
-   * by the server's membership recheck) from a dropped one: its FORBIDDEN revokes.
-   */
-  private restartLive(): void {
-    if (this.stopped || this.liveTimer || this.waitsForToken()) return;
-    for (const subscription of this.subscriptions.splice(0)) subscription.unsubscribe();
-    this.liveTimer = this.options.setTimeout(
-      () => {
-        this.liveTimer = undefined;
-        void this.pull().catch(() => this.restartLive());
-      },
-      backoffDelay(this.liveAttempt++, this.options.retry),
-    );
-  }
-
   /** The cursor to resume `entityChanged` from on every (re)connect. */
   liveVariables(variables: Record<string, unknown>): Record<string, unknown> {
-    const cursor = this.cursor;
-    return cursor ? { ...variables, after: cursor } : variables;
+    return this.liveFollower.variables(variables);
   }
 
+  /** The live socket connected: the server is there, and a restart waits no backoff. */
   onLiveConnected(): void {
-    this.liveAttempt = 0;
+    this.liveFollower.connected();
     this.setOnline(true);
-  }
-
-  private onEntityChange(data: unknown): void {
-    const change = (data as EntityChangedSubscription | undefined)?.entityChanged;
-    if (!change) return;
-    // gate() absorbed the entity already; events come in order, so the cursor may move.
-    this.replica?.setCursor(change.cursor);
-    this.publishStatus();
-    const entity = change.entity;
-    if (this.echoes.size === 0) {
-      // Deferred: this runs inside urql's result stream, which must not be re-entered; and a
-      // replay of many events after a reconnect becomes one echo.
-      queueMicrotask(() => this.echo());
-    }
-    this.echoes.set(entityKey(entity.__typename, entity.id), entity);
-  }
-
-  /**
-   * Writes live entities into graphcache. Graphcache stacks results in the order their
-   * operations were sent, and the live subscription was sent long ago: written with the event,
-   * an entity would land below every catch-up page sent since, and a page's older copy would
-   * keep showing. Written under an operation sent now, it is above all of them. The echo's own
-   * list (cursor ECHO_CURSOR) holds the last echo's entities and is rewritten each time.
-   */
-  private echo(): void {
-    const entities = [...this.echoes.values()];
-    this.echoes.clear();
-    if (this.stopped || entities.length === 0) return;
-    void this.privateQuery(
-      ChangesSinceDocument,
-      { workspaceId: this.options.workspaceId, cursor: ECHO_CURSOR },
-      { echo: entities },
-    );
   }
 
   private onConflictChange(data: unknown): void {
@@ -931,12 +866,9 @@ export class SyncEngine implements ExchangeHooks {
   private tryNow(): void {
     this.retryAttempt = 0;
     this.probeAttempt = 0;
-    this.liveAttempt = 0;
-    for (const timer of [this.probeTimer, this.liveTimer]) {
-      if (timer) this.options.clearTimeout(timer);
-    }
+    if (this.probeTimer) this.options.clearTimeout(this.probeTimer);
     this.probeTimer = undefined;
-    this.liveTimer = undefined;
+    this.liveFollower.forgetBackoff();
     void this.pull().catch(() => this.scheduleProbe());
     if (this.entries.length > 0) this.sendNow();
   }
