@@ -8,7 +8,7 @@ import {
   type OperationResult,
 } from '@urql/core';
 import type { DocumentNode, OperationDefinitionNode } from 'graphql';
-import { type BackoffOptions, backoffDelay } from './backoff.ts';
+import { type BackoffOptions, backoffDelay, type RetryPorts } from './backoff.ts';
 import {
   type EntityKind,
   entityKey,
@@ -40,6 +40,7 @@ import { HydrationDocument, hydrationKeys } from './hydration.ts';
 import { uuidv4 } from './ids.ts';
 import { LiveFollower } from './live.ts';
 import { isNetworkError } from './network.ts';
+import { OnlineState } from './online.ts';
 import { type ConvergeContext, privateQuery, privateRequest } from './operations.ts';
 import {
   journalOutboxEntry,
@@ -108,7 +109,6 @@ export class SyncEngine implements ExchangeHooks {
   private readonly claimedKeys = new Set<number>();
   private readonly conflicts = new Map<string, Conflict>();
   private readonly events = new SyncEventBus();
-  private readonly onlineCallbacks: (() => void)[] = [];
   private readonly ackWaiters: {
     ids: Set<string>;
     resolve: () => void;
@@ -117,9 +117,6 @@ export class SyncEngine implements ExchangeHooks {
   private lane: Promise<unknown> = Promise.resolve();
   private appending: Promise<void> = Promise.resolve();
   private pendingAppend: OutboxEntry[] = [];
-  private online = false;
-  /** The device says it has no network (browser events): no probes or retries until back. */
-  private deviceOffline = false;
   private rejected = 0;
   private tokenRefused = false;
   private ready = false;
@@ -134,29 +131,37 @@ export class SyncEngine implements ExchangeHooks {
   private pulling: Promise<void> | undefined;
   private windowTimer: Timer | undefined;
   private retryTimer: Timer | undefined;
-  private probeTimer: Timer | undefined;
   private retryAttempt = 0;
-  private probeAttempt = 0;
+  private readonly onlineState: OnlineState;
   private readonly liveFollower: LiveFollower;
   readonly started: Promise<void>;
 
   constructor(private readonly options: EngineOptions) {
     this.clock = new HybridClock(options.now);
-    this.liveFollower = new LiveFollower({
-      workspaceId: options.workspaceId,
-      enabled: options.live,
-      client: () => this.client,
-      catchUp: () => this.pull(),
-      cursor: () => this.cursor,
-      moveCursor: (cursor) => {
-        this.replica?.setCursor(cursor);
-        this.publishStatus();
-      },
+    const retryPorts: RetryPorts = {
+      pull: () => this.pull(),
       stopped: () => this.stopped,
       waitsForToken: () => this.waitsForToken(),
       retry: options.retry,
       setTimeout: options.setTimeout,
       clearTimeout: options.clearTimeout,
+    };
+    this.onlineState = new OnlineState({
+      tryNow: () => this.tryNow(),
+      publishStatus: () => this.publishStatus(),
+      ready: () => this.ready,
+      ...retryPorts,
+    });
+    this.liveFollower = new LiveFollower({
+      workspaceId: options.workspaceId,
+      enabled: options.live,
+      client: () => this.client,
+      cursor: () => this.cursor,
+      setCursor: (cursor) => {
+        this.replica?.setCursor(cursor);
+        this.publishStatus();
+      },
+      ...retryPorts,
     });
     this.started = new Promise((resolve, reject) => {
       // Start once the urql client exists and has connected the exchange.
@@ -188,7 +193,7 @@ export class SyncEngine implements ExchangeHooks {
 
   status(): SyncStatus {
     return {
-      online: this.online,
+      online: this.onlineState.online,
       ready: this.ready,
       pending: this.entries.length + this.early.length,
       cursor: this.cursor,
@@ -217,7 +222,7 @@ export class SyncEngine implements ExchangeHooks {
 
   /** Registered by graphcache's offlineExchange: re-runs queries that failed offline. */
   addOnlineCallback(callback: () => void): void {
-    this.onlineCallbacks.push(callback);
+    this.onlineState.addOnlineCallback(callback);
   }
 
   /** Records a local edit: applied to the cache at once, sent in order later. */
@@ -295,10 +300,11 @@ export class SyncEngine implements ExchangeHooks {
 
   /** No more timers, retries or live streams. */
   private stopActivity(): void {
-    for (const timer of [this.windowTimer, this.retryTimer, this.probeTimer]) {
+    for (const timer of [this.windowTimer, this.retryTimer]) {
       if (timer) this.options.clearTimeout(timer);
     }
-    this.windowTimer = this.retryTimer = this.probeTimer = undefined;
+    this.windowTimer = this.retryTimer = undefined;
+    this.onlineState.stop();
     this.liveFollower.stop();
   }
 
@@ -519,8 +525,8 @@ export class SyncEngine implements ExchangeHooks {
   inspect(result: OperationResult): OperationResult {
     const { operation } = result;
     if (operation.kind !== 'subscription' && operation.kind !== 'teardown') {
-      if (isNetworkError(result.error)) this.setOnline(false);
-      else if (result.data || result.error?.response) this.setOnline(true);
+      if (isNetworkError(result.error)) this.onlineState.setOnline(false);
+      else if (result.data || result.error?.response) this.onlineState.setOnline(true);
     }
     if (result.data && this.tokenRefused && operation.kind !== 'subscription') {
       this.tokenRefused = false;
@@ -614,7 +620,9 @@ export class SyncEngine implements ExchangeHooks {
 
   private scheduleRetry(): void {
     // A device without network sends nothing; connectivityChanged(true) sends at once.
-    if (this.stopped || this.retryTimer || this.deviceOffline || this.waitsForToken()) return;
+    if (this.stopped || this.retryTimer || this.onlineState.deviceOffline || this.waitsForToken()) {
+      return;
+    }
     const delay = backoffDelay(this.retryAttempt++, this.options.retry);
     this.retryTimer = this.options.setTimeout(() => {
       this.retryTimer = undefined;
@@ -814,7 +822,7 @@ export class SyncEngine implements ExchangeHooks {
   /** The live socket connected: the server is there, and a restart waits no backoff. */
   onLiveConnected(): void {
     this.liveFollower.connected();
-    this.setOnline(true);
+    this.onlineState.setOnline(true);
   }
 
   private onConflictChange(data: unknown): void {
@@ -827,73 +835,23 @@ export class SyncEngine implements ExchangeHooks {
 
   // ---- online state -----------------------------------------------------------------------
 
-  private setOnline(online: boolean): void {
-    if (this.stopped || online === this.online) {
-      if (!online) this.scheduleProbe();
-      return;
-    }
-    this.online = online;
-    // The server answered: whatever the device said, there is a network.
-    if (online) this.deviceOffline = false;
-    this.publishStatus();
-    if (!online) {
-      this.scheduleProbe();
-      return;
-    }
-    // Deferred: this runs inside urql's result stream, which must not be re-entered.
-    queueMicrotask(() => {
-      if (this.stopped) return;
-      for (const callback of this.onlineCallbacks) callback();
-      this.tryNow();
-    });
+  /** The device went offline or came back (Connectivity): see OnlineState. */
+  connectivityChanged(online: boolean): void {
+    this.onlineState.connectivityChanged(online);
   }
 
-  /**
-   * The device went offline or came back (Connectivity). Offline shows at once; back online
-   * tries at once, whatever backoff the failures before had built up.
-   */
-  connectivityChanged(online: boolean): void {
-    if (this.stopped) return;
-    this.deviceOffline = !online;
-    if (!online) {
-      this.setOnline(false);
-      return;
-    }
-    if (this.ready) this.tryNow();
+  /** The live connection dropped (not closed by us): see OnlineState. */
+  connectionLost(): void {
+    this.onlineState.connectionLost();
   }
 
   /** Forgets every backoff and tries the server now: catch-up (then live), then the outbox. */
   private tryNow(): void {
     this.retryAttempt = 0;
-    this.probeAttempt = 0;
-    if (this.probeTimer) this.options.clearTimeout(this.probeTimer);
-    this.probeTimer = undefined;
+    this.onlineState.forgetBackoff();
     this.liveFollower.forgetBackoff();
-    void this.pull().catch(() => this.scheduleProbe());
+    void this.pull().catch(() => this.onlineState.scheduleProbe());
     if (this.entries.length > 0) this.sendNow();
-  }
-
-  /**
-   * The live connection dropped (not closed by us): the server or the network may be gone.
-   * A catch-up tells which at once, so `status.online` does not claim a server that left.
-   */
-  connectionLost(): void {
-    if (this.stopped || !this.ready || !this.online) return;
-    void this.pull().catch(() => undefined);
-  }
-
-  /** While offline, tries the server now and then: a catch-up that succeeds means online. */
-  private scheduleProbe(): void {
-    if (this.stopped || this.probeTimer || !this.ready || this.deviceOffline) return;
-    if (this.waitsForToken()) return;
-    this.probeTimer = this.options.setTimeout(
-      () => {
-        this.probeTimer = undefined;
-        if (this.online) return;
-        void this.pull().catch(() => this.scheduleProbe());
-      },
-      backoffDelay(this.probeAttempt++, this.options.retry),
-    );
   }
 
   // ---- revocation -------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import type { Client, DocumentInput } from '@urql/core';
 import { pipe, subscribe } from 'wonka';
-import { type BackoffOptions, backoffDelay } from './backoff.ts';
+import { backoffDelay, type RetryPorts } from './backoff.ts';
 import { entityKey, type SyncEntity } from './entities.ts';
 import {
   ChangesSinceDocument,
@@ -13,24 +13,15 @@ import { type ConvergeContext, privateQuery, privateRequest } from './operations
 /** The cursor argument of echo writes (see echo()); never sent to the server. */
 const ECHO_CURSOR = 'converge:echo';
 
-export interface LiveFollowerOptions {
+export interface LiveFollowerOptions extends RetryPorts {
   workspaceId: string;
   /** False: the client never opens live streams (createSyncClient's `live: false`). */
   enabled: boolean;
   /** The urql client, set after the engine is built. */
   client: () => Client;
-  /** The engine's catch-up from its cursor; once caught up it starts the streams again. */
-  catchUp: () => Promise<void>;
   cursor: () => string | null;
-  /** An entity event, its entity absorbed already: the cursor may move to it. */
-  moveCursor: (cursor: string) => void;
-  /** Closed or revoked: nothing more is opened or scheduled. */
-  stopped: () => boolean;
-  /** A refused static token: no restart until the app gives a new one. */
-  waitsForToken: () => boolean;
-  retry: BackoffOptions;
-  setTimeout: typeof setTimeout;
-  clearTimeout: typeof clearTimeout;
+  /** An entity event, its entity absorbed already: the engine's cursor moves to it. */
+  setCursor: (cursor: string) => void;
 }
 
 /**
@@ -83,7 +74,7 @@ export class LiveFollower {
     this.restartTimer = options.setTimeout(
       () => {
         this.restartTimer = undefined;
-        void options.catchUp().catch(() => this.restart());
+        void options.pull().catch(() => this.restart());
       },
       backoffDelay(this.restartAttempt++, options.retry),
     );
@@ -103,7 +94,7 @@ export class LiveFollower {
     const change = (data as EntityChangedSubscription | undefined)?.entityChanged;
     if (!change) return;
     // gate() absorbed the entity already; events come in order, so the cursor may move.
-    this.options.moveCursor(change.cursor);
+    this.options.setCursor(change.cursor);
     const entity = change.entity;
     if (this.echoes.size === 0) {
       // Deferred: this runs inside urql's result stream, which must not be re-entered; and a
@@ -135,14 +126,17 @@ export class LiveFollower {
   /** Trying the server now: no restart waits on the backoff built up so far. */
   forgetBackoff(): void {
     this.restartAttempt = 0;
-    if (this.restartTimer) this.options.clearTimeout(this.restartTimer);
-    this.restartTimer = undefined;
+    this.cancelRestart();
   }
 
   /** Closed or revoked: no restart, no streams. */
   stop(): void {
+    this.cancelRestart();
+    for (const subscription of this.subscriptions.splice(0)) subscription.unsubscribe();
+  }
+
+  private cancelRestart(): void {
     if (this.restartTimer) this.options.clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
-    for (const subscription of this.subscriptions.splice(0)) subscription.unsubscribe();
   }
 }
