@@ -38,6 +38,7 @@ export class LiveFollower {
 
   constructor(private readonly options: LiveFollowerOptions) {}
 
+  /** Caught up: opens the streams, unless they are open already. */
   start(): void {
     const { options } = this;
     if (!options.enabled || options.stopped() || this.subscriptions.length > 0) return;
@@ -86,14 +87,17 @@ export class LiveFollower {
     return cursor ? { ...variables, after: cursor } : variables;
   }
 
+  /** The live socket connected: the next restart waits no backoff. */
   connected(): void {
     this.restartAttempt = 0;
   }
 
+  /** An entityChanged event (after the engine's inspect()): moves the cursor, queues an echo. */
   entityChanged(data: unknown): void {
     const change = (data as EntityChangedSubscription | undefined)?.entityChanged;
     if (!change) return;
-    // gate() absorbed the entity already; events come in order, so the cursor may move.
+    // The engine's gate() absorbed the entity already; events come in order, so the cursor
+    // may move.
     this.options.setCursor(change.cursor);
     const entity = change.entity;
     if (this.echoes.size === 0) {
