@@ -64,7 +64,14 @@ export function createOperationRunner(yoga: Yoga, logger: Logger): OperationRunn
     if (!operation) throw new Error('WebSocket operation was not prepared by onSubscribe');
     const { enveloped, requestId } = operation;
     return (async () => {
-      const result = await enveloped[kind](args);
+      let result: Awaited<ReturnType<Enveloped['execute']>>;
+      try {
+        result = await enveloped[kind](args);
+      } catch (error) {
+        // A subscribe that fails outright (its masked error) is sent as graphql-ws's `error`.
+        reportMaskedErrors(Array.isArray(error) ? error : [error], requestId);
+        throw error;
+      }
       if (isAsyncIterable(result)) {
         return endingAtOnce(result as AsyncIterable<ExecutionResult>, requestId, logger);
       }
