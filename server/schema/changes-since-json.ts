@@ -91,12 +91,7 @@ export async function executeChangesSinceJson(
     const request = changesSinceRequest(
       getArgumentValues(plan.field, plan.node, variables.coerced) as never,
     );
-    page = await changesSinceJson(
-      context.services.prisma,
-      requireUser(context),
-      request,
-      plan.shapes,
-    );
+    page = await changesSinceJson(context.services.sql, requireUser(context), request, plan.shapes);
   } catch {
     return null;
   }

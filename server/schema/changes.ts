@@ -49,7 +49,7 @@ export function registerChanges(
         types: t.arg({ type: [EntityTypeEnum] }),
       },
       resolve: (_root, args, context) =>
-        changesSince(context.services.prisma, requireUser(context), changesSinceRequest(args)),
+        changesSince(context.services.sql, requireUser(context), changesSinceRequest(args)),
     }),
   }));
 

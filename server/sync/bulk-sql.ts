@@ -1,5 +1,5 @@
 import type { EntityDescription, FieldDescription, ModelScalar } from '../../model/index.ts';
-import type { Conflict, Prisma } from '../db/generated/prisma/client.ts';
+import type { Conflict, Prisma, Role } from '../db/generated/prisma/client.ts';
 import type { SqlQueryable } from '../db/sql.ts';
 import { entityOfType, entityTypes, syncModel, tagRow } from './model.ts';
 import type { EntityType, SyncEntity } from './types.ts';
@@ -201,6 +201,11 @@ function statementsOf(type: EntityType): EntityStatements {
 const selectMemberIdsStatement = `SELECT "userId" FROM "Member"
     WHERE "workspaceId" = $1 AND "userId" = ANY($2::text[])`;
 
+// The member's role and the workspace counter: a pull's access check and watermark together.
+const selectRoleAndSeqStatement = `SELECT m."role", w."seq" FROM "Member" m
+    JOIN "Workspace" w ON w."id" = m."workspaceId"
+    WHERE m."workspaceId" = $1 AND m."userId" = $2`;
+
 const selectFieldHistoryStatement = `SELECT "changes" FROM "ChangeLog"
     WHERE "workspaceId" = $1 AND "entityType" = $2::"EntityType" AND "entityId" = $3
       AND "version" > $4 ORDER BY "version"`;
@@ -367,6 +372,23 @@ export async function selectMemberIds(
   if (keys.length === 0) return new Set();
   const rows = await tx.query<{ userId: string }>(selectMemberIdsStatement, [workspaceId, keys]);
   return new Set(rows.map((row) => row.userId));
+}
+
+/**
+ * `userId`'s role in the workspace and the workspace counter, in one statement; null when the
+ * user is not a member (or the workspace does not exist).
+ */
+export async function selectRoleAndSeq(
+  client: SqlQueryable,
+  workspaceId: string,
+  userId: string,
+): Promise<{ role: Role; seq: number } | null> {
+  if (storable([workspaceId, userId]).length < 2) return null;
+  const [row] = await client.query<{ role: Role; seq: number }>(selectRoleAndSeqStatement, [
+    workspaceId,
+    userId,
+  ]);
+  return row ? { role: row.role, seq: Number(row.seq) } : null;
 }
 
 /** The change log's `changes` of one entity after `version`, oldest first. */

@@ -1,4 +1,4 @@
-import type { PrismaClient } from '../db/generated/prisma/client.ts';
+import type { SqlQueryable } from '../db/sql.ts';
 import { type Columns, entityTableOf, quote } from './bulk-sql.ts';
 import { type ChangesSinceRequest, pageCursor, planPage } from './pull.ts';
 import type { Actor, EntityType } from './types.ts';
@@ -41,20 +41,19 @@ export interface JsonPage {
  * (planPage), so both paths answer the same page and the same errors.
  */
 export async function changesSinceJson(
-  prisma: PrismaClient,
+  sql: SqlQueryable,
   actor: Actor,
   request: ChangesSinceRequest,
   shapes: ReadonlyMap<EntityType, RowShape>,
 ): Promise<JsonPage | null> {
-  const plan = await planPage(prisma, actor, request);
+  const plan = await planPage(sql, actor, request);
   if (plan.empty) return { entitiesJson: '[]', count: 0, cursor: plan.cursor, hasMore: false };
-  const [row] = await prisma.$queryRawUnsafe<PageRow[]>(
-    pageStatement(plan.types, shapes),
+  const [row] = await sql.query<PageRow>(pageStatement(plan.types, shapes), [
     plan.window.workspaceId,
     plan.window.after,
     plan.window.watermark,
     plan.window.take,
-  );
+  ]);
   if (!row || row.unusual) return null;
   const hasMore = row.rows > request.limit;
   return {

@@ -1,11 +1,12 @@
 import type { PrismaClient } from '../db/generated/prisma/client.ts';
+import type { SqlQueryable } from '../db/sql.ts';
 import { badUserInput } from '../errors.ts';
 import { type PageWindow, selectEntities, selectPage } from './bulk-sql.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { entityTypes } from './model.ts';
 import type { Actor, EntityType, SyncEntity } from './types.ts';
 import { validateEntityId } from './validation.ts';
-import { requireAccess } from './workspaces.ts';
+import { requireAccess, requireAccessWithSeq } from './workspaces.ts';
 
 export const MAX_PULL_LIMIT = 1000;
 
@@ -33,13 +34,13 @@ export interface ChangeBatch {
  * A change committing meanwhile has a higher seq and is picked up by the next call.
  */
 export async function changesSince(
-  prisma: PrismaClient,
+  sql: SqlQueryable,
   actor: Actor,
   request: ChangesSinceRequest,
 ): Promise<ChangeBatch> {
-  const plan = await planPage(prisma, actor, request);
+  const plan = await planPage(sql, actor, request);
   if (plan.empty) return { entities: [], cursor: plan.cursor, hasMore: false };
-  const pages = await Promise.all(plan.types.map((type) => selectPage(prisma, type, plan.window)));
+  const pages = await Promise.all(plan.types.map((type) => selectPage(sql, type, plan.window)));
   const ordered = pages.flat().sort((a, b) => a.seq - b.seq);
   const hasMore = ordered.length > request.limit;
   const entities = ordered.slice(0, request.limit);
@@ -54,9 +55,11 @@ export type PagePlan =
 /**
  * Everything changesSince decides before reading rows: the limit, the cursor, access, the
  * watermark and the types. Shared by every way of reading the page (server/sync/page-json.ts).
+ * Access and watermark are one statement on the driver: a page of a pull costs two
+ * statements in all (measured, issue 15: each Prisma query cost about 1 ms of CPU here).
  */
 export async function planPage(
-  prisma: PrismaClient,
+  sql: SqlQueryable,
   actor: Actor,
   request: ChangesSinceRequest,
 ): Promise<PagePlan> {
@@ -64,12 +67,7 @@ export async function planPage(
     throw badUserInput(`limit must be between 1 and ${MAX_PULL_LIMIT}`, { field: 'limit' });
   }
   const after = decodeCursor(request.cursor);
-  await requireAccess(prisma, actor, request.workspaceId, 'read');
-  const workspace = await prisma.workspace.findUniqueOrThrow({
-    where: { id: request.workspaceId },
-    select: { seq: true },
-  });
-  const watermark = workspace.seq;
+  const { seq: watermark } = await requireAccessWithSeq(sql, actor, request.workspaceId, 'read');
   if (after >= watermark) return { empty: true, cursor: encodeCursor(Math.max(after, watermark)) };
   const types =
     request.types && request.types.length > 0 ? [...new Set(request.types)] : entityTypes;

@@ -3,7 +3,9 @@ import { isValidUserId } from '../auth/jwt.ts';
 import { type Action, roleAllows } from '../auth/roles.ts';
 import type { Tx } from '../db/client.ts';
 import type { Member, PrismaClient, Role } from '../db/generated/prisma/client.ts';
+import type { SqlQueryable } from '../db/sql.ts';
 import { badUserInput, forbidden } from '../errors.ts';
+import { selectRoleAndSeq } from './bulk-sql.ts';
 import type { Actor } from './types.ts';
 import { validateEntityId, validateWorkspaceName } from './validation.ts';
 
@@ -34,14 +36,33 @@ export async function requireAccess(
   return requireRole(membership?.role ?? null, action);
 }
 
+/**
+ * requireAccess and the workspace counter (a pull's watermark) in one statement on the
+ * driver, with the same answers.
+ */
+export async function requireAccessWithSeq(
+  sql: SqlQueryable,
+  actor: Actor,
+  workspaceId: string,
+  action: Action,
+): Promise<{ role: Role; seq: number }> {
+  requireValidWorkspaceId(workspaceId);
+  const member = await selectRoleAndSeq(sql, workspaceId, actor.userId);
+  if (!member) throw notAMember();
+  requireRole(member.role, action);
+  return member;
+}
+
 export function requireValidWorkspaceId(workspaceId: string): void {
   if (validateEntityId(workspaceId))
     throw badUserInput('Invalid workspaceId', { field: 'workspaceId' });
 }
 
+const notAMember = () => forbidden('You are not a member of this workspace');
+
 /** The role when it allows `action`; FORBIDDEN for no role (not a member) or too small a one. */
 export function requireRole(role: Role | null, action: Action): Role {
-  if (!role) throw forbidden('You are not a member of this workspace');
+  if (!role) throw notAMember();
   if (!roleAllows(role, action)) throw forbidden(`Your role ${role} does not allow this`);
   return role;
 }
