@@ -135,8 +135,11 @@ class Batch {
     this.nowMillis = now.getTime();
   }
 
+  /** Every change of the batch was checked before the lock (checkChanges): no check twice. */
   private checksOf(change: ChangeRequest): StaticChecks {
-    return this.checks.get(change) ?? staticChecks(change);
+    const checks = this.checks.get(change);
+    if (!checks) throw new Error('A change reached the batch without its static checks');
+    return checks;
   }
 
   /** Loads in one statement everything the batch will look at: no query per change. */
