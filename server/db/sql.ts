@@ -1,6 +1,5 @@
 import { type PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import pg from 'pg';
-import type { Prisma } from './generated/prisma/client.ts';
 
 /**
  * Raw SQL on the database driver itself (pg's Pool or PGlite), for the sync hot path.
@@ -29,11 +28,6 @@ const TEXT_ARRAY_OID = 1009 as Parameters<typeof pg.types.getTypeParser>[0];
 
 /** `2026-01-31 12:00:00.123` is UTC: Prisma stores DateTime in `timestamp without time zone`. */
 const parseUtcTimestamp = (value: string): Date => new Date(`${value.replace(' ', 'T')}Z`);
-
-/** A Prisma transaction client seen as a SqlQueryable, for callers already inside one. */
-export function prismaQueryable(tx: Prisma.TransactionClient): SqlQueryable {
-  return { query: (sql, params = []) => tx.$queryRawUnsafe(sql, ...params) };
-}
 
 export function postgresSql(pool: pg.Pool): SqlClient {
   const query = async <Row>(

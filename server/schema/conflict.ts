@@ -63,8 +63,8 @@ export function registerConflicts(builder: Builder, enums: Enums) {
         value: t.arg({ type: 'JSON' }),
       },
       resolve: async (_root, args, context) => {
-        const { prisma, pubsub } = context.services;
-        const result = await resolveConflict(prisma, requireUser(context), {
+        const { sql, pubsub } = context.services;
+        const result = await resolveConflict(sql, requireUser(context), {
           id: args.id,
           choice: args.choice,
           value: args.value,

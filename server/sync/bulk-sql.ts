@@ -391,6 +391,47 @@ export async function selectRoleAndSeq(
   return row ? { role: row.role, seq: Number(row.seq) } : null;
 }
 
+const conflictSelectList = selectList(conflictColumns);
+
+const selectConflictStatement = `SELECT ${conflictSelectList} FROM "Conflict" WHERE "id" = $1`;
+
+const markConflictResolvedStatement = `UPDATE "Conflict" SET "status" = 'RESOLVED',
+    "resolution" = $2::jsonb, "resolvedAt" = $3::timestamp(3), "resolvedBy" = $4
+    WHERE "id" = $1 RETURNING ${conflictSelectList}`;
+
+/** One conflict by id, whatever its workspace; null when there is none. */
+export async function selectConflict(tx: SqlQueryable, id: string): Promise<Conflict | null> {
+  if (storable([id]).length === 0) return null;
+  const [row] = await tx.query<Conflict>(selectConflictStatement, [id]);
+  return row ?? null;
+}
+
+export interface ConflictResolution {
+  id: string;
+  /** What the conflict records as its resolution; null stores SQL NULL. */
+  resolution: unknown;
+  resolvedAt: Date;
+  resolvedBy: string;
+}
+
+/** Marks a conflict RESOLVED and returns it as stored. */
+export async function markConflictResolved(
+  tx: SqlQueryable,
+  resolved: ConflictResolution,
+): Promise<Conflict> {
+  const [row] = await tx.query<Conflict>(markConflictResolvedStatement, [
+    resolved.id,
+    resolved.resolution === null || resolved.resolution === undefined
+      ? null
+      : JSON.stringify(resolved.resolution),
+    // timestamp columns hold UTC (server/db/sql.ts): the ISO text without its zone.
+    resolved.resolvedAt.toISOString().slice(0, -1),
+    resolved.resolvedBy,
+  ]);
+  if (!row) throw new Error(`Conflict ${resolved.id} vanished while it was being resolved`);
+  return row;
+}
+
 /** The change log's `changes` of one entity after `version`, oldest first. */
 export function selectChangesAfter(
   tx: SqlQueryable,

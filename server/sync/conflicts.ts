@@ -1,13 +1,9 @@
 import type { EntityDescription } from '../../model/index.ts';
 import { formatHlc, type Stamp } from '../../model/merge/index.ts';
-import {
-  type Conflict,
-  type ConflictStatus,
-  Prisma,
-  type PrismaClient,
-} from '../db/generated/prisma/client.ts';
-import { prismaQueryable, type SqlQueryable } from '../db/sql.ts';
+import type { Conflict, ConflictStatus, PrismaClient } from '../db/generated/prisma/client.ts';
+import type { SqlClient, SqlQueryable } from '../db/sql.ts';
 import { badUserInput, ConvergeError, ErrorCode, forbidden } from '../errors.ts';
+import { markConflictResolved, selectConflict } from './bulk-sql.ts';
 import {
   type ChangeProblem,
   collectReferences,
@@ -23,7 +19,7 @@ import { strategyMerges } from './strategies.ts';
 import type { Actor, CommittedChange, SyncEntity } from './types.ts';
 import { validateEntityId, validatePatch } from './validation.ts';
 import { type FieldChanges, WorkspaceWriter } from './workspace-writer.ts';
-import { requireAccess } from './workspaces.ts';
+import { notAMember, requireAccess, requireRole } from './workspaces.ts';
 
 export const MAX_CONFLICT_PAGE = 500;
 export type ConflictChoice = 'SERVER' | 'LOCAL' | 'CUSTOM';
@@ -101,28 +97,30 @@ export interface ResolveConflictResult {
  * the same codes, so a resolution cannot write what a push could not.
  */
 export async function resolveConflict(
-  prisma: PrismaClient,
+  sql: SqlClient,
   actor: Actor,
   request: ResolveConflictRequest,
   now: () => Date = () => new Date(),
 ): Promise<ResolveConflictResult> {
   if (validateEntityId(request.id)) throw badUserInput('Invalid conflict id', { field: 'id' });
-  const conflict = await prisma.conflict.findUnique({ where: { id: request.id } });
-  if (!conflict) throw new ConvergeError(ErrorCode.NOT_FOUND, 'No such conflict');
-  const role = await requireAccess(prisma, actor, conflict.workspaceId, 'read');
-  if (role === 'VIEWER' || (role === 'EDITOR' && conflict.actorId !== actor.userId)) {
-    throw forbidden('Only an ADMIN or the editor whose change opened it may resolve a conflict');
-  }
-  if (request.choice === 'CUSTOM' && request.value === undefined) {
-    throw badUserInput('CUSTOM needs a value', { field: 'value' });
-  }
+  // Read first to learn which workspace to lock; read again under the lock below.
+  const found = await selectConflict(sql, request.id);
+  if (!found) throw new ConvergeError(ErrorCode.NOT_FOUND, 'No such conflict');
 
-  return prisma.$transaction(async (tx) => {
-    const raw = prismaQueryable(tx);
-    const writer = await WorkspaceWriter.open(raw, conflict.workspaceId, actor.userId, now());
-    if (!writer) throw forbidden('You are not a member of this workspace');
-    const current = await tx.conflict.findUniqueOrThrow({ where: { id: conflict.id } });
-    if (current.status === 'RESOLVED')
+  return sql.transaction(async (tx) => {
+    const writer = await WorkspaceWriter.open(tx, found.workspaceId, actor.userId, now());
+    if (!writer) throw notAMember();
+    // The role is read under the workspace lock, which membership changes take too.
+    const role = requireRole(writer.role, 'read');
+    if (role === 'VIEWER' || (role === 'EDITOR' && found.actorId !== actor.userId)) {
+      throw forbidden('Only an ADMIN or the editor whose change opened it may resolve a conflict');
+    }
+    if (request.choice === 'CUSTOM' && request.value === undefined) {
+      throw badUserInput('CUSTOM needs a value', { field: 'value' });
+    }
+    const conflict = await selectConflict(tx, found.id);
+    if (!conflict) throw new ConvergeError(ErrorCode.NOT_FOUND, 'No such conflict');
+    if (conflict.status === 'RESOLVED')
       throw badUserInput('This conflict is already resolved', { field: 'id' });
     await writer.load(conflict.entityType, [conflict.entityId]);
     const entity = writer.get(conflict.entityType, conflict.entityId);
@@ -133,7 +131,7 @@ export async function resolveConflict(
     const ownerProblem = ownerRuleProblem(role, actor, description, entity);
     if (ownerProblem) throw refusal(ownerProblem);
     const resolution = resolutionOf(description, conflict, entity, request, writer.now);
-    await checkReferences(raw, writer, description, resolution.written);
+    await checkReferences(tx, writer, description, resolution.written);
     writer.record({
       type: conflict.entityType,
       row: resolution.row,
@@ -144,14 +142,11 @@ export async function resolveConflict(
       mutationId: null,
     });
     await writer.flush();
-    const resolved = await tx.conflict.update({
-      where: { id: conflict.id },
-      data: {
-        status: 'RESOLVED',
-        resolution: toJsonValue(resolution.value) ?? Prisma.DbNull,
-        resolvedAt: writer.now,
-        resolvedBy: actor.userId,
-      },
+    const resolved = await markConflictResolved(tx, {
+      id: conflict.id,
+      resolution: toJsonValue(resolution.value),
+      resolvedAt: writer.now,
+      resolvedBy: actor.userId,
     });
     return { conflict: resolved, committed: writer.committed };
   });

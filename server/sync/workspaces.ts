@@ -58,7 +58,7 @@ export function requireValidWorkspaceId(workspaceId: string): void {
     throw badUserInput('Invalid workspaceId', { field: 'workspaceId' });
 }
 
-const notAMember = () => forbidden('You are not a member of this workspace');
+export const notAMember = () => forbidden('You are not a member of this workspace');
 
 /** The role when it allows `action`; FORBIDDEN for no role (not a member) or too small a one. */
 export function requireRole(role: Role | null, action: Action): Role {

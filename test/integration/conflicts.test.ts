@@ -110,9 +110,21 @@ describe.each(testDatabaseKinds())('conflicts on %s', (kind) => {
   it('SERVER keeps the server value, as an applied change with a new version', async () => {
     const { taskId, conflictId } = await estimateConflict();
     const before = await readTask(taskId);
+    const requestedAt = Date.now();
     const resolved = expectNoErrors(await resolve(conflictId, 'SERVER', 'alice')).resolveConflict;
     expect(resolved).toMatchObject({ status: 'RESOLVED', resolution: 90, resolvedBy: 'alice' });
-    expect(resolved.resolvedAt).toEqual(expect.any(String));
+    // Stored as UTC and read back unshifted, whatever the server's time zone.
+    const resolvedAt = Date.parse(resolved.resolvedAt ?? '');
+    expect(resolvedAt).toBeGreaterThanOrEqual(requestedAt);
+    expect(resolvedAt).toBeLessThanOrEqual(Date.now());
+    const listed = expectNoErrors(
+      await server.graphql<{ conflicts: ConflictView[] }>(
+        LIST_CONFLICTS,
+        { w: workspaceId, status: 'RESOLVED', first: 500 },
+        { as: 'alice' },
+      ),
+    ).conflicts;
+    expect(listed.find((conflict) => conflict.id === conflictId)).toEqual(resolved);
     expect(await readTask(taskId)).toMatchObject({
       estimateMinutes: 90,
       version: (before.version as number) + 1,
