@@ -14,6 +14,11 @@ let sync: SyncClient | undefined;
 
 beforeAll(async () => {
   server = await startTestServer('pglite');
+  // The page is served by the server it talks to. A cross-origin page makes happy-dom's fetch
+  // send a CORS preflight first, and an abort (close() aborts what is in flight) does not
+  // reach a request still in its preflight: it connected after the server had stopped and
+  // printed ECONNREFUSED in every test run, with no test to name.
+  (window as unknown as { happyDOM: { setURL(url: string): void } }).happyDOM.setURL(server.url);
 });
 afterEach(async () => {
   cleanup();
