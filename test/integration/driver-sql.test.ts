@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SqlQueryable } from '../../server/db/sql.ts';
+import { readBatch } from '../../server/sync/bulk-sql.ts';
 import { WorkspaceWriter } from '../../server/sync/workspace-writer.ts';
 import {
   type MigratedTestDatabase,
@@ -70,7 +72,72 @@ describe.each(testDatabaseKinds())('the sync engine driver path on %s', (kind) =
     );
     expect(rows).toEqual([{ id: kept }]);
   });
+
+  it('finds idempotency records and members by their whole key, not by scanning a client history', async () => {
+    const { sql } = database.db;
+    const workspaceId = randomUUID();
+    await sql.query(`INSERT INTO "Workspace" ("id", "name", "createdBy") VALUES ($1, 'W', 'u')`, [
+      workspaceId,
+    ]);
+    // A client with a long history and a workspace with many members, on a table without
+    // statistics yet, as after a deployment.
+    await sql.query(
+      `INSERT INTO "AppliedMutation" ("clientId", "mutationId", "workspaceId", "userId", "entityType", "entityId")
+        SELECT 'c', 'm' || g, $1, 'u', 'TASK', 't' || g FROM generate_series(1, 3000) AS g`,
+      [workspaceId],
+    );
+    await sql.query(
+      `INSERT INTO "Member" ("workspaceId", "userId", "role")
+        SELECT $1, 'u' || g, 'EDITOR' FROM generate_series(1, 1000) AS g`,
+      [workspaceId],
+    );
+    const plans: unknown[] = [];
+    const explaining: SqlQueryable = {
+      async query(text, params) {
+        const [row] = await sql.query<Record<string, unknown>>(
+          `EXPLAIN (ANALYZE, FORMAT JSON) ${text}`,
+          params,
+        );
+        plans.push(row?.['QUERY PLAN']);
+        return [];
+      },
+    };
+    await readBatch(explaining, {
+      workspaceId,
+      ids: {},
+      userIds: new Set(['u1', 'u2', 'u999', 'stranger']),
+      mutationIds: ['m1', 'm2', 'm2999', 'never-sent'],
+      scope: { workspaceId, userId: 'u', clientId: 'c' },
+    });
+    const scans = planNodes(plans).filter(
+      (node) => node['Relation Name'] === 'AppliedMutation' || node['Relation Name'] === 'Member',
+    );
+    expect(scans.map((scan) => scan['Relation Name']).sort()).toEqual([
+      'AppliedMutation',
+      'Member',
+    ]);
+    for (const scan of scans) {
+      // One index lookup per key asked for (4 of each), at most one row each: nothing of the
+      // other 2,997 or 997 rows is read. (PostgreSQL rounds the rows per loop.)
+      expect(scan['Node Type']).toMatch(/Index/);
+      expect(scan['Rows Removed by Filter'] ?? 0).toBe(0);
+      expect(Number(scan['Actual Rows']) * Number(scan['Actual Loops'])).toBeLessThanOrEqual(4);
+    }
+  });
 });
+
+type PlanNode = Record<string, unknown> & { Plans?: PlanNode[] };
+
+/** Every node of EXPLAIN (FORMAT JSON) output, depth first. */
+function planNodes(plans: unknown[]): PlanNode[] {
+  const nodes: PlanNode[] = [];
+  const visit = (node: PlanNode) => {
+    nodes.push(node);
+    for (const child of node.Plans ?? []) visit(child);
+  };
+  for (const plan of plans as { Plan: PlanNode }[][]) for (const { Plan } of plan) visit(Plan);
+  return nodes;
+}
 
 // The pg driver only: PGlite runs in the process and has no connection to lose.
 describe.skipIf(!testDatabaseKinds().includes('postgres'))(
