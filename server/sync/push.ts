@@ -31,7 +31,7 @@ import {
   validatePatch,
 } from './validation.ts';
 import { type FieldChanges, WorkspaceWriter } from './workspace-writer.ts';
-import { requireRole, requireValidWorkspaceId } from './workspaces.ts';
+import { notAMember, requireRole, requireValidWorkspaceId } from './workspaces.ts';
 
 export interface PushOptions {
   /** Most changes one call may carry (MAX_BATCH). */
@@ -73,8 +73,8 @@ export async function pushChanges(
   return sql.transaction(async (tx) => {
     const writer = await WorkspaceWriter.open(tx, request.workspaceId, actor.userId, now);
     // An unknown workspace and a non-member get the same answer: existence never leaks.
-    const role = requireRole(writer ? writer.role : null, 'push');
-    if (!writer) throw new Error('unreachable: requireRole refuses a missing workspace');
+    if (!writer) throw notAMember();
+    const role = requireRole(writer.role, 'push');
     const batch = new Batch(writer, actor, role, request.clientId, now, checks);
     await batch.prefetch(tx, request.changes);
     const results: ChangeResult[] = [];
