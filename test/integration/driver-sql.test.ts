@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqlQueryable } from '../../server/db/sql.ts';
-import { readBatch } from '../../server/sync/bulk-sql.ts';
+import { readBatch, selectEntities } from '../../server/sync/bulk-sql.ts';
 import { WorkspaceWriter } from '../../server/sync/workspace-writer.ts';
 import {
   type MigratedTestDatabase,
@@ -71,6 +71,39 @@ describe.each(testDatabaseKinds())('the sync engine driver path on %s', (kind) =
       [[kept, dropped]],
     );
     expect(rows).toEqual([{ id: kept }]);
+  });
+
+  it('reads the rows of a batch exactly as a plain SELECT of them, every column type of a task', async () => {
+    const { sql } = database.db;
+    const workspaceId = randomUUID();
+    const taskId = randomUUID();
+    await sql.query(`INSERT INTO "Workspace" ("id", "name", "createdBy") VALUES ($1, 'W', 'u')`, [
+      workspaceId,
+    ]);
+    // A quote, a backslash and non-ASCII in text, a list, a date with milliseconds, a NULL,
+    // and the merge state as JSON.
+    await sql.query(
+      `INSERT INTO "Task" ("id", "workspaceId", "title", "notes", "status", "priority", "tags",
+          "dueAt", "estimateMinutes", "sortKey", "version", "seq", "updatedAt", "updatedBy", "fieldMeta")
+        VALUES ($1, $2, 'Say "hi" \\ café', '', 'DONE', 3, ARRAY['a,b', 'c'],
+          '2026-01-31 23:30:00.123', 90, 'a0', 4, 7, '2026-02-01 00:00:00.5', 'u', $3::jsonb)`,
+      [
+        taskId,
+        workspaceId,
+        JSON.stringify({ fields: { title: { version: 4, hlc: 'h', clientId: 'c' } } }),
+      ],
+    );
+    const [plain] = await selectEntities(sql, 'TASK', [taskId]);
+    const batch = await readBatch(sql, {
+      workspaceId,
+      ids: { TASK: new Set([taskId]) },
+      userIds: new Set(),
+      mutationIds: [],
+      scope: { workspaceId, userId: 'u', clientId: 'c' },
+    });
+    expect(plain).toMatchObject({ title: 'Say "hi" \\ café', projectId: null, tags: ['a,b', 'c'] });
+    expect(plain?.dueAt).toEqual(new Date('2026-01-31T23:30:00.123Z'));
+    expect(batch.rows).toEqual([plain]);
   });
 
   it('finds idempotency records and members by their whole key, not by scanning a client history', async () => {
