@@ -9,7 +9,7 @@ import { signToken } from '../../server/auth/jwt.ts';
 import { configVariableNames, parseConfig } from '../../server/config.ts';
 import { graphqlAt, type ServerProcess, startServerProcess } from '../fault/server-process.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { startRedis } from '../support/redis.ts';
+import { redisSuitesEnabled, startRedis } from '../support/redis.ts';
 import { subscribeSse } from '../support/subscriptions.ts';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -376,85 +376,88 @@ describe('the compiled server', () => {
   });
 });
 
-describe.runIf(process.env.DATABASE_URL)('the compose topology on loopback', () => {
-  let database: TestDatabase;
-  let redis: Awaited<ReturnType<typeof startRedis>>;
-  let replicas: ServerProcess[];
-  let balancer: RoundRobin;
+describe.runIf(process.env.DATABASE_URL && redisSuitesEnabled)(
+  'the compose topology on loopback',
+  () => {
+    let database: TestDatabase;
+    let redis: Awaited<ReturnType<typeof startRedis>>;
+    let replicas: ServerProcess[];
+    let balancer: RoundRobin;
 
-  beforeAll(async () => {
-    await ensureBuilt();
-    database = await createTestDatabase('postgres');
-    redis = await startRedis();
-    const env = {
-      DATABASE_URL: database.options.databaseUrl as string,
-      REDIS_URL: redis.url,
-      AUTH_SECRET: secret,
-      DATA_DIR: database.options.dataDir,
-      MIGRATE_ON_START: 'true',
-      LOG_LEVEL: 'info',
-    };
-    // Started together on an empty database: both try to migrate, the advisory lock lets one.
-    replicas = await Promise.all([
-      startServerProcess({ command: ['node', entry], env }),
-      startServerProcess({ command: ['node', entry], env }),
-    ]);
-    balancer = await roundRobin(replicas.map((replica) => replica.port));
-  }, 300_000);
-  afterAll(async () => {
-    await balancer?.close();
-    await Promise.all((replicas ?? []).map((replica) => replica.stop()));
-    await redis?.stop();
-    await database?.drop();
-  });
+    beforeAll(async () => {
+      await ensureBuilt();
+      database = await createTestDatabase('postgres');
+      redis = await startRedis();
+      const env = {
+        DATABASE_URL: database.options.databaseUrl as string,
+        REDIS_URL: redis.url,
+        AUTH_SECRET: secret,
+        DATA_DIR: database.options.dataDir,
+        MIGRATE_ON_START: 'true',
+        LOG_LEVEL: 'info',
+      };
+      // Started together on an empty database: both try to migrate, the advisory lock lets one.
+      replicas = await Promise.all([
+        startServerProcess({ command: ['node', entry], env }),
+        startServerProcess({ command: ['node', entry], env }),
+      ]);
+      balancer = await roundRobin(replicas.map((replica) => replica.port));
+    }, 300_000);
+    afterAll(async () => {
+      await balancer?.close();
+      await Promise.all((replicas ?? []).map((replica) => replica.stop()));
+      await redis?.stop();
+      await database?.drop();
+    });
 
-  it('serves one workspace from both replicas, events crossing instances through Redis', async () => {
-    const logs = replicas.map((replica) => replica.output());
-    const migrated = logs.filter((log) => log.includes('"msg":"applied database migrations"'));
-    expect(migrated).toHaveLength(1);
+    it('serves one workspace from both replicas, events crossing instances through Redis', async () => {
+      const logs = replicas.map((replica) => replica.output());
+      const migrated = logs.filter((log) => log.includes('"msg":"applied database migrations"'));
+      expect(migrated).toHaveLength(1);
 
-    const created = await graphqlAt<{ createWorkspace: { id: string } }>(
-      balancer.url,
-      { secret, userId: 'ops' },
-      CREATE_WORKSPACE,
-    );
-    const workspaceId = created.data?.createWorkspace.id as string;
-    const subscription = subscribeSse<{ entityChanged: { entity: { id: string } } }>(
-      balancer.url,
-      await signToken(secret, 'ops'),
-      'subscription($w: ID!) { entityChanged(workspaceId: $w) { entity { ... on SyncRecord { id } } } }',
-      { w: workspaceId },
-    );
-    await new Promise((done) => setTimeout(done, 1_000));
-    for (let round = 0; round < 6; round++) {
-      expect(await pushTasks(balancer.url, workspaceId, 'ops', 5)).toEqual(
-        Array(5).fill('APPLIED'),
-      );
-    }
-    const events = await subscription.waitFor(30, 30_000);
-    subscription.stop();
-    expect(events).toHaveLength(30);
-
-    // fetch keeps its connection alive, so the pushes shared one replica and the stream
-    // had the other: its events came through Redis.
-    expect(balancer.connections.every((count) => count >= 1)).toBe(true);
-    for (const replica of replicas) {
-      const pulled = await graphqlAt<{ changesSince: { entities: unknown[] } }>(
-        replica.url,
+      const created = await graphqlAt<{ createWorkspace: { id: string } }>(
+        balancer.url,
         { secret, userId: 'ops' },
-        PULL,
+        CREATE_WORKSPACE,
+      );
+      const workspaceId = created.data?.createWorkspace.id as string;
+      const subscription = subscribeSse<{ entityChanged: { entity: { id: string } } }>(
+        balancer.url,
+        await signToken(secret, 'ops'),
+        'subscription($w: ID!) { entityChanged(workspaceId: $w) { entity { ... on SyncRecord { id } } } }',
         { w: workspaceId },
       );
-      expect(pulled.data?.changesSince.entities).toHaveLength(30);
-    }
+      await new Promise((done) => setTimeout(done, 1_000));
+      for (let round = 0; round < 6; round++) {
+        expect(await pushTasks(balancer.url, workspaceId, 'ops', 5)).toEqual(
+          Array(5).fill('APPLIED'),
+        );
+      }
+      const events = await subscription.waitFor(30, 30_000);
+      subscription.stop();
+      expect(events).toHaveLength(30);
 
-    const exits = await Promise.all(replicas.map((replica) => replica.stop('SIGTERM')));
-    expect(exits).toEqual([
-      { code: 0, signal: null },
-      { code: 0, signal: null },
-    ]);
-  });
-});
+      // fetch keeps its connection alive, so the pushes shared one replica and the stream
+      // had the other: its events came through Redis.
+      expect(balancer.connections.every((count) => count >= 1)).toBe(true);
+      for (const replica of replicas) {
+        const pulled = await graphqlAt<{ changesSince: { entities: unknown[] } }>(
+          replica.url,
+          { secret, userId: 'ops' },
+          PULL,
+          { w: workspaceId },
+        );
+        expect(pulled.data?.changesSince.entities).toHaveLength(30);
+      }
+
+      const exits = await Promise.all(replicas.map((replica) => replica.stop('SIGTERM')));
+      expect(exits).toEqual([
+        { code: 0, signal: null },
+        { code: 0, signal: null },
+      ]);
+    });
+  },
+);
 
 interface RoundRobin {
   url: string;

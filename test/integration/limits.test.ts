@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryBucketStore } from '../../server/security/token-bucket.ts';
-import { startRedis } from '../support/redis.ts';
+import { redisSuitesEnabled, startRedis } from '../support/redis.ts';
 import { type GraphQLResponse, startTestServer, type TestServer } from '../support/server.ts';
 import {
   addMember,
@@ -287,7 +287,7 @@ describe('limits (defaults)', () => {
   });
 });
 
-describe('rate limits shared through Redis', () => {
+describe.runIf(redisSuitesEnabled)('rate limits shared through Redis', () => {
   let redis: Awaited<ReturnType<typeof startRedis>>;
   let first: TestServer;
   let second: TestServer;

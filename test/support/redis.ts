@@ -18,6 +18,14 @@ export function freePort(): Promise<number> {
 }
 
 /**
+ * Whether the suites that need Redis run: when REDIS_URL is set, as those that need PostgreSQL
+ * run when DATABASE_URL is (CI sets both). They start redis-server processes of their own, to
+ * stop and restart them, so such a machine needs the `redis-server` binary too; a machine with
+ * Node alone runs everything else.
+ */
+export const redisSuitesEnabled = Boolean(process.env.REDIS_URL);
+
+/**
  * A redis-server process of the test's own on a free loopback port, so a test can stop and
  * restart it without touching the shared Redis other suites use.
  */
@@ -39,7 +47,15 @@ export async function startRedis(port?: number) {
         () => reject(new Error('redis-server did not start in 10 s')),
         10_000,
       );
-      started.once('error', reject);
+      started.once('error', (error: NodeJS.ErrnoException) =>
+        reject(
+          error.code === 'ENOENT'
+            ? new Error(
+                'REDIS_URL is set but redis-server is not installed (apt-get install redis-server)',
+              )
+            : error,
+        ),
+      );
       started.stdout?.on('data', (chunk: Buffer) => {
         if (chunk.toString().includes('Ready to accept connections')) {
           clearTimeout(timer);
