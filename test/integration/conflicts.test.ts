@@ -70,6 +70,17 @@ describe.each(testDatabaseKinds())('conflicts on %s', (kind) => {
     ).task;
   }
 
+  /** The workspace's conflicts (first 500), of one status or all, as `as` sees them. */
+  async function listConflicts(status: 'OPEN' | 'RESOLVED' | null, as = 'alice') {
+    return expectNoErrors(
+      await server.graphql<{ conflicts: (ConflictView & { entityId: string })[] }>(
+        LIST_CONFLICTS,
+        { w: workspaceId, ...(status ? { status } : {}), first: 500 },
+        { as },
+      ),
+    ).conflicts;
+  }
+
   async function resolve(id: string, choice: string, as: string, value?: unknown) {
     return server.graphql<{ resolveConflict: ConflictView }>(
       RESOLVE,
@@ -81,13 +92,7 @@ describe.each(testDatabaseKinds())('conflicts on %s', (kind) => {
   it('lists open conflicts, filtered by status and paged with after', async () => {
     const first = await estimateConflict();
     const second = await estimateConflict();
-    const open = expectNoErrors(
-      await server.graphql<{ conflicts: ConflictView[] }>(
-        LIST_CONFLICTS,
-        { w: workspaceId, status: 'OPEN', first: 500 },
-        { as: 'victor' },
-      ),
-    ).conflicts.map((conflict) => conflict.id);
+    const open = (await listConflicts('OPEN', 'victor')).map((conflict) => conflict.id);
     expect(open).toEqual(expect.arrayContaining([first.conflictId, second.conflictId]));
 
     const pages: string[] = [];
@@ -117,25 +122,13 @@ describe.each(testDatabaseKinds())('conflicts on %s', (kind) => {
     const resolvedAt = Date.parse(resolved.resolvedAt ?? '');
     expect(resolvedAt).toBeGreaterThanOrEqual(requestedAt);
     expect(resolvedAt).toBeLessThanOrEqual(Date.now());
-    const listed = expectNoErrors(
-      await server.graphql<{ conflicts: ConflictView[] }>(
-        LIST_CONFLICTS,
-        { w: workspaceId, status: 'RESOLVED', first: 500 },
-        { as: 'alice' },
-      ),
-    ).conflicts;
+    const listed = await listConflicts('RESOLVED');
     expect(listed.find((conflict) => conflict.id === conflictId)).toEqual(resolved);
     expect(await readTask(taskId)).toMatchObject({
       estimateMinutes: 90,
       version: (before.version as number) + 1,
     });
-    const stillOpen = expectNoErrors(
-      await server.graphql<{ conflicts: ConflictView[] }>(
-        LIST_CONFLICTS,
-        { w: workspaceId, status: 'OPEN', first: 500 },
-        { as: 'alice' },
-      ),
-    ).conflicts;
+    const stillOpen = await listConflicts('OPEN');
     expect(stillOpen.map((conflict) => conflict.id)).not.toContain(conflictId);
   });
 
@@ -213,13 +206,7 @@ describe.each(testDatabaseKinds())('conflicts on %s', (kind) => {
     };
     expect((await bob.pushOne(change)).status).toBe('CONFLICT');
     expect((await bob.pushOne(change)).status).toBe('DUPLICATE');
-    const all = expectNoErrors(
-      await server.graphql<{ conflicts: (ConflictView & { entityId: string })[] }>(
-        LIST_CONFLICTS,
-        { w: workspaceId, first: 500 },
-        { as: 'alice' },
-      ),
-    ).conflicts;
+    const all = await listConflicts(null);
     expect(all.filter((conflict) => conflict.entityId === id)).toHaveLength(1);
   });
 
