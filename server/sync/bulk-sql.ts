@@ -466,8 +466,8 @@ export async function markConflictResolved(
     resolved.resolution === null || resolved.resolution === undefined
       ? null
       : JSON.stringify(resolved.resolution),
-    // timestamp columns hold UTC (server/db/sql.ts): the ISO text without its zone.
-    resolved.resolvedAt.toISOString().slice(0, -1),
+    // UTC, as writeBatch writes dates: a timestamp column ignores the trailing Z.
+    resolved.resolvedAt.toISOString(),
     resolved.resolvedBy,
   ]);
   if (!row) throw new Error(`Conflict ${resolved.id} vanished while it was being resolved`);
